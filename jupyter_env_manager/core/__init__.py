@@ -1,0 +1,1 @@
+"""The environment core shared by the CLI, the server extension and the tests."""

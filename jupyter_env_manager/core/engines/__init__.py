@@ -1,0 +1,1 @@
+"""Engines: the tools that actually build environments."""

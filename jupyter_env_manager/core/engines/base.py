@@ -1,0 +1,116 @@
+"""The contract every engine fulfils, so the manager treats them alike.
+
+All operations are coroutines. Cancellation is asyncio cancellation: when the
+task running an operation is cancelled, the engine stops its child processes and
+re-raises; the manager then removes a half-made prefix.
+"""
+
+from __future__ import annotations
+
+import shutil
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+from ..models import (
+    ChangePlan,
+    Environment,
+    EnvKind,
+    EnvSpec,
+    ExportFormat,
+    Package,
+    ProgressCallback,
+    ProgressEvent,
+    ignore_progress,
+)
+
+
+class Engine(ABC):
+    #: Short identifier used in config, the CLI (`--engine`) and the API.
+    name: ClassVar[str]
+    #: What kind of environment the engine makes.
+    kind: ClassVar[EnvKind]
+
+    @classmethod
+    @abstractmethod
+    def is_available(cls) -> bool:
+        """True when the engine can run on this machine (cheap: no subprocess)."""
+
+    @abstractmethod
+    def version(self) -> str | None:
+        """The tool's version, for `/info`."""
+
+    @abstractmethod
+    async def create(
+        self, prefix: Path, spec: EnvSpec, progress: ProgressCallback = ignore_progress
+    ) -> None:
+        """Make a new environment at `prefix` (which does not exist yet)."""
+
+    @abstractmethod
+    async def clone(
+        self, source: Environment, prefix: Path, progress: ProgressCallback = ignore_progress
+    ) -> None:
+        """Make `prefix` hold the same packages as `source`."""
+
+    @abstractmethod
+    async def list_packages(self, env: Environment) -> list[Package]:
+        """Installed packages, conda and pip alike, sorted by name."""
+
+    @abstractmethod
+    async def install(
+        self,
+        env: Environment,
+        specs: list[str],
+        *,
+        pip: list[str] | None = None,
+        channels: list[str] | None = None,
+        dry_run: bool = False,
+        progress: ProgressCallback = ignore_progress,
+    ) -> ChangePlan:
+        """Add or change packages so that every spec holds."""
+
+    @abstractmethod
+    async def update(
+        self,
+        env: Environment,
+        names: list[str] | None,
+        *,
+        channels: list[str] | None = None,
+        dry_run: bool = False,
+        progress: ProgressCallback = ignore_progress,
+    ) -> ChangePlan:
+        """Update the named packages, or every package when `names` is None."""
+
+    @abstractmethod
+    async def uninstall(
+        self,
+        env: Environment,
+        names: list[str],
+        *,
+        dry_run: bool = False,
+        progress: ProgressCallback = ignore_progress,
+    ) -> ChangePlan:
+        """Remove the named packages."""
+
+    @abstractmethod
+    async def search(self, query: str, channels: list[str] | None = None) -> list[Package]:
+        """Available packages whose name matches `query` (substring or match spec)."""
+
+    @abstractmethod
+    async def export(self, env: Environment, fmt: ExportFormat) -> str:
+        """The environment as a file's text in one of `EXPORT_FORMATS`.
+
+        `create_from_lock(export(env, "lock"))` must rebuild the identical package
+        set; `create(spec parsed from export(env, fmt))` the same packages otherwise.
+        """
+
+    @abstractmethod
+    async def create_from_lock(
+        self, prefix: Path, lock_text: str, progress: ProgressCallback = ignore_progress
+    ) -> None:
+        """Rebuild exactly the packages named by a lock made by `export(env, "lock")`."""
+
+    async def remove(self, env: Environment, progress: ProgressCallback = ignore_progress) -> None:
+        """Delete the environment. Default: delete the prefix directory."""
+        progress(ProgressEvent(stage="remove", message=f"Removing {env.prefix}"))
+        shutil.rmtree(env.prefix)

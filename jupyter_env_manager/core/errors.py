@@ -1,0 +1,78 @@
+"""Errors a user can act on.
+
+Every error carries the HTTP status the server answers with, so handlers never
+have to guess (and never answer 500 for something the user typed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class EnvManagerError(Exception):
+    """Base class: a message meant for the user, plus machine-readable details."""
+
+    status: int = 400
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": type(self).__name__, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class InvalidRequest(EnvManagerError):
+    status = 400
+
+
+class EnvironmentNotFound(EnvManagerError):
+    status = 404
+
+
+class EnvironmentExists(EnvManagerError):
+    status = 409
+
+
+class EnvironmentBusy(EnvManagerError):
+    status = 409
+
+
+class ProtectedEnvironment(EnvManagerError):
+    """The base env and the server's own env must never be removed or broken."""
+
+    status = 409
+
+
+class Unsatisfiable(EnvManagerError):
+    """The solver could not satisfy the specs; `message` holds its explanation."""
+
+    status = 422
+
+
+class PackagesNotFound(Unsatisfiable):
+    """Some requested packages exist on none of the channels/indexes."""
+
+    def __init__(self, names: list[str], *, where: str = ""):
+        shown = ", ".join(sorted(names))
+        suffix = f" on {where}" if where else ""
+        super().__init__(
+            f"Packages not found{suffix}: {shown}", details={"packages": sorted(names)}
+        )
+        self.names = sorted(names)
+
+
+class EngineUnavailable(EnvManagerError):
+    """The engine asked for is not installed or not known."""
+
+    status = 400
+
+
+class EngineFailure(EnvManagerError):
+    """A tool failed for a reason that is not the user's input (I/O, crash)."""
+
+    status = 500

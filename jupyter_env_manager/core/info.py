@@ -1,0 +1,90 @@
+"""What this installation can do: package version and the engines found.
+
+Version probes start subprocesses, so the result is computed once per process
+and kept; tools do not appear or vanish while a server runs often enough to
+justify probing on every request.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from importlib import metadata
+
+from .. import __version__
+
+CONDA_TOOLS = ("conda", "mamba", "micromamba")
+_VERSION_RE = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:[.\w-]*)?)")
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    name: str
+    available: bool
+    version: str | None = None
+    path: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def parse_version_output(text: str) -> str | None:
+    """The first version-looking token of a `--version` output.
+
+    conda prints `conda 24.7.1`, mamba 2 only `2.0.5`, micromamba `1.5.8`, uv
+    `uv 0.5.1 (abc 2024-10-21)`; all reduce to the number.
+    """
+    match = _VERSION_RE.search(text)
+    return match.group(1) if match else None
+
+
+def _tool_version(path: str) -> str | None:
+    try:
+        done = subprocess.run(
+            [path, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return parse_version_output(done.stdout or done.stderr)
+
+
+def uv_binary() -> str | None:
+    """The uv executable: the one shipped by the `uv` wheel, else one on PATH."""
+    try:
+        import uv
+
+        return uv.find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def _cli_engine(name: str, path: str | None) -> EngineInfo:
+    if path is None:
+        return EngineInfo(name=name, available=False)
+    return EngineInfo(name=name, available=True, version=_tool_version(path), path=path)
+
+
+def _rattler_engine() -> EngineInfo:
+    try:
+        version = metadata.version("py-rattler")
+    except metadata.PackageNotFoundError:
+        return EngineInfo(name="rattler", available=False)
+    return EngineInfo(name="rattler", available=True, version=version)
+
+
+@functools.cache
+def detect_engines() -> tuple[EngineInfo, ...]:
+    engines = [_cli_engine(tool, shutil.which(tool)) for tool in CONDA_TOOLS]
+    engines.append(_rattler_engine())
+    engines.append(_cli_engine("uv", uv_binary()))
+    return tuple(engines)
+
+
+def collect_info() -> dict[str, object]:
+    return {
+        "version": __version__,
+        "engines": [engine.to_json() for engine in detect_engines()],
+    }

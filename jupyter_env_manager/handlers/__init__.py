@@ -1,0 +1,1 @@
+"""HTTP handlers: thin adapters between tornado and the core."""

@@ -1,0 +1,58 @@
+"""No route of the extension answers a caller without credentials."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from jupyter_env_manager.handlers.base import EnvManagerHandler
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _extension_routes(serverapp) -> list[tuple[str, type]]:
+    routes = []
+    for rule in serverapp.web_app.default_router.rules:
+        for inner in getattr(rule.target, "rules", []):
+            handler = inner.target
+            if isinstance(handler, type) and issubclass(handler, EnvManagerHandler):
+                routes.append((inner.matcher.regex.pattern, handler))
+    return routes
+
+
+def _sample_path(pattern: str) -> str:
+    """A concrete URL path matching a route's regex (groups get a plausible value)."""
+    path = pattern.rstrip("$")
+    path = re.sub(r"\(\?P<[^>]+>[^)]*\)", "sample", path)
+    path = re.sub(r"\([^)]*\)", "sample", path)
+    return path.replace("\\", "")
+
+
+async def test_every_extension_route_refuses_requests_without_a_token(
+    jp_serverapp, http_server_client
+):
+    routes = _extension_routes(jp_serverapp)
+    assert routes, "the extension registered no routes"
+    assert any(path.endswith("/env-manager/api/info$") for path, _ in routes)
+
+    for pattern, handler in routes:
+        path = _sample_path(pattern)
+        for method in METHODS:
+            if not hasattr(handler, method.lower()) and method != "GET":
+                continue
+            body = b"{}" if method in {"POST", "PUT", "PATCH"} else None
+            with pytest.raises(HTTPClientError) as refused:
+                await http_server_client.fetch(
+                    path, method=method, body=body, allow_nonstandard_methods=True
+                )
+            assert refused.value.code in {401, 403}, (method, path, refused.value.code)
+
+
+async def test_wrong_token_is_refused(jp_fetch):
+    with pytest.raises(HTTPClientError) as refused:
+        await jp_fetch(
+            "env-manager", "api", "info", headers={"Authorization": "token not-the-token"}
+        )
+    assert refused.value.code == 403
