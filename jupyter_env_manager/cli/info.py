@@ -1,0 +1,30 @@
+"""`jupyter env-manager info`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..core.info import collect_info
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("info", help="Show the version and the engines found.")
+    parser.add_argument("--json", action="store_true", help="Print JSON for scripts.")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    info = collect_info()
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    print(f"jupyter-env-manager {info['version']}")
+    print("engines:")
+    for engine in info["engines"]:  # type: ignore[union-attr]
+        if engine["available"]:
+            where = f"  ({engine['path']})" if engine["path"] else ""
+            print(f"  {engine['name']:<11} {engine['version'] or 'unknown version'}{where}")
+        else:
+            print(f"  {engine['name']:<11} not found")
+    return 0

@@ -1,0 +1,352 @@
+"""Find every environment on the machine by reading the file system, never by a subprocess.
+
+`conda info --json` takes seconds (over a minute on large installs); reading a few
+directories and files takes milliseconds. What is read:
+
+- each conda envs directory (`~/.conda/envs`, `<root>/envs` of any conda named by
+  `CONDA_EXE`, `CONDA_PREFIX`, `MAMBA_ROOT_PREFIX`, and `envs_dirs` in `~/.condarc`);
+- `~/.conda/environments.txt`, where conda records every env it made, including
+  those made with `--prefix` outside any envs directory;
+- the root ("base") prefix when one exists;
+- the managed venv directory.
+
+A prefix is a conda env when it has `conda-meta/`, a venv when it has `pyvenv.cfg`.
+
+Engine marker: a prefix made by this extension may hold
+`<prefix>/.jupyter-env-manager.json` = `{"engine": "<engine name>"}` (the manager
+writes it, e.g. `"rattler"`); `Environment.engine` is that value, else `"conda"` for
+conda prefixes and `"uv"` for venvs. Use `write_engine_marker`. It lives outside
+`conda-meta/` because conda and rattler parse every `conda-meta/*.json` as a
+package record.
+
+Sizes: walking a prefix costs ~10-100 ms per env, so sizes are opt-in
+(`with_sizes=True`) and cached per prefix, keyed by the mtimes of the prefix,
+`conda-meta/` and the site-packages folders: installing or removing a package
+changes one of them, so a stale size is recomputed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .models import Environment
+from .site_packages import has_ipykernel, python_version, site_packages_dirs
+
+ENGINE_MARKER = ".jupyter-env-manager.json"
+DEFAULT_VENVS_DIR = Path("~/.local/share/jupyter-env-manager/venvs")
+
+
+def _user_conda_dir() -> Path:
+    return Path.home() / ".conda"
+
+
+def _root_from_env(environ: dict[str, str]) -> Path | None:
+    """The conda root prefix named by the usual environment variables, if any."""
+    root = environ.get("MAMBA_ROOT_PREFIX")
+    if root:
+        return Path(root)
+    exe = environ.get("CONDA_EXE")
+    if exe:
+        # <root>/bin/conda, <root>/condabin/conda or <root>\Scripts\conda.exe
+        return Path(exe).resolve().parent.parent
+    prefix = environ.get("CONDA_PREFIX")
+    if prefix:
+        path = Path(prefix)
+        # An activated env lives at <root>/envs/<name>; base is the root itself.
+        return path.parent.parent if path.parent.name == "envs" else path
+    return None
+
+
+def _condarc_envs_dirs(condarc: Path) -> list[Path]:
+    try:
+        data = yaml.safe_load(condarc.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    if not isinstance(data, dict):
+        return []
+    dirs = data.get("envs_dirs") or []
+    if not isinstance(dirs, list):
+        return []
+    return [Path(os.path.expandvars(str(d))).expanduser() for d in dirs if isinstance(d, str)]
+
+
+@dataclass
+class Locations:
+    """Where to look. `default()` reads the environment; tests build one by hand."""
+
+    conda_envs_dirs: list[Path]
+    environments_txt: Path
+    venvs_dir: Path
+    root_prefix: Path | None = None
+    extra_prefixes: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def default(
+        cls,
+        *,
+        venvs_dir: Path | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> Locations:
+        environ = dict(os.environ) if environ is None else environ
+        user_dir = _user_conda_dir()
+        root = _root_from_env(environ)
+        envs_dirs: list[Path] = []
+        envs_dirs += _condarc_envs_dirs(Path.home() / ".condarc")
+        if root is not None:
+            envs_dirs += _condarc_envs_dirs(root / ".condarc")
+            envs_dirs.append(root / "envs")
+        envs_dirs.append(user_dir / "envs")
+        return cls(
+            conda_envs_dirs=_unique(envs_dirs),
+            environments_txt=user_dir / "environments.txt",
+            venvs_dir=(venvs_dir or DEFAULT_VENVS_DIR).expanduser(),
+            root_prefix=root if root is not None and _is_conda_prefix(root) else None,
+        )
+
+
+def _unique(paths: Iterable[Path]) -> list[Path]:
+    seen: set[str] = set()
+    result = []
+    for path in paths:
+        key = _key(path)
+        if key not in seen:
+            seen.add(key)
+            result.append(path)
+    return result
+
+
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(os.fspath(path)))
+
+
+def _is_conda_prefix(path: Path) -> bool:
+    return (path / "conda-meta").is_dir()
+
+
+def _is_venv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").is_file()
+
+
+def _engine_of(prefix: Path) -> str:
+    try:
+        data = json.loads((prefix / ENGINE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "conda"
+    engine = data.get("engine") if isinstance(data, dict) else None
+    return engine if isinstance(engine, str) and engine else "conda"
+
+
+def write_engine_marker(prefix: Path, engine: str) -> None:
+    """Record which engine made a conda prefix (read back as `Environment.engine`)."""
+    _atomic_write(prefix / ENGINE_MARKER, json.dumps({"engine": engine}) + "\n")
+
+
+def read_environments_txt(path: Path) -> list[Path]:
+    """The prefixes listed in environments.txt, in order, without duplicates."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return _unique(Path(line.strip()) for line in text.splitlines() if line.strip())
+
+
+def _candidates(locations: Locations) -> Iterator[tuple[Path, str | None, bool]]:
+    """(prefix, name or None, is_base) in the order names should win."""
+    if locations.root_prefix is not None:
+        yield locations.root_prefix, "base", True
+    for envs_dir in locations.conda_envs_dirs:
+        try:
+            children = sorted(envs_dir.iterdir())
+        except OSError:
+            continue
+        for child in children:
+            if not child.name.startswith("."):
+                yield child, child.name, False
+    try:
+        venvs = sorted(locations.venvs_dir.iterdir())
+    except OSError:
+        venvs = []
+    for child in venvs:
+        if not child.name.startswith("."):
+            yield child, child.name, False
+    for prefix in read_environments_txt(locations.environments_txt):
+        yield prefix, None, False
+    for prefix in locations.extra_prefixes:
+        yield prefix, None, False
+
+
+def _describe(
+    prefix: Path, name: str | None, is_base: bool, with_sizes: bool
+) -> Environment | None:
+    if _is_conda_prefix(prefix):
+        kind, engine = "conda", _engine_of(prefix)
+    elif _is_venv(prefix):
+        kind, engine = "venv", "uv"
+    else:
+        return None
+    return Environment(
+        # conda names envs outside any envs dir by their full path.
+        name=name if name is not None else str(prefix),
+        prefix=prefix,
+        kind=kind,
+        engine=engine,
+        python_version=python_version(prefix),
+        has_ipykernel=has_ipykernel(prefix),
+        size_bytes=prefix_size(prefix) if with_sizes else None,
+        is_base=is_base,
+    )
+
+
+def list_environments(locations: Locations, *, with_sizes: bool = False) -> list[Environment]:
+    """Every environment found, base first, then by name. Missing prefixes are skipped."""
+    found: dict[str, Environment] = {}
+    for prefix, name, is_base in _candidates(locations):
+        key = _key(prefix)
+        if key in found:
+            continue
+        env = _describe(prefix, name, is_base, with_sizes)
+        if env is not None:
+            found[key] = env
+    return sorted(found.values(), key=lambda e: (not e.is_base, e.name.lower()))
+
+
+def find_environment(
+    locations: Locations, name_or_prefix: str | os.PathLike[str]
+) -> Environment | None:
+    """The environment with that name, or at that absolute prefix, or None."""
+    text = os.fspath(name_or_prefix)
+    if os.path.isabs(text):
+        wanted = _key(Path(text))
+        for prefix, name, is_base in _candidates(locations):
+            if _key(prefix) == wanted:
+                return _describe(prefix, name, is_base, False)
+        # An env not (yet) registered anywhere is still found by its path.
+        return _describe(Path(text), None, False, False)
+    for env in list_environments(locations):
+        if env.name == text:
+            return env
+    return None
+
+
+# -- sizes ---------------------------------------------------------------------
+
+_size_cache: dict[str, tuple[tuple[float, ...], int]] = {}
+_size_lock = threading.Lock()
+
+
+def _size_stamp(prefix: Path) -> tuple[float, ...]:
+    stamps = []
+    for path in (prefix, prefix / "conda-meta", *site_packages_dirs(prefix)):
+        try:
+            stamps.append(path.stat().st_mtime)
+        except OSError:
+            stamps.append(-1.0)
+    return tuple(stamps)
+
+
+def _walk_size(prefix: Path) -> int:
+    total = 0
+    seen: set[tuple[int, int]] = set()
+    stack = [os.fspath(prefix)]
+    while stack:
+        try:
+            entries = os.scandir(stack.pop())
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                        continue
+                    stat = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                # conda hard-links files from its package cache; count each inode once.
+                if stat.st_nlink > 1:
+                    ident = (stat.st_dev, stat.st_ino)
+                    if ident in seen:
+                        continue
+                    seen.add(ident)
+                total += stat.st_size
+    return total
+
+
+def prefix_size(prefix: Path) -> int:
+    """Bytes used by a prefix, cached until a package is added or removed."""
+    key = _key(prefix)
+    stamp = _size_stamp(prefix)
+    with _size_lock:
+        cached = _size_cache.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+    size = _walk_size(prefix)
+    with _size_lock:
+        _size_cache[key] = (stamp, size)
+    return size
+
+
+# -- environments.txt ----------------------------------------------------------
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+_registry_lock = threading.Lock()
+
+
+def _environments_txt(path: Path | None) -> Path:
+    return path if path is not None else _user_conda_dir() / "environments.txt"
+
+
+def register_conda_env(prefix: Path, environments_txt: Path | None = None) -> bool:
+    """Add `prefix` to environments.txt as conda does; False when it was already there."""
+    target = _environments_txt(environments_txt)
+    line = os.path.abspath(os.fspath(prefix))
+    with _registry_lock:
+        try:
+            existing = target.read_text(encoding="utf-8", errors="replace").splitlines()
+        except FileNotFoundError:
+            existing = []
+        if any(_key(Path(item.strip())) == _key(Path(line)) for item in existing if item.strip()):
+            return False
+        kept = [item for item in existing if item.strip()]
+        _atomic_write(target, "\n".join([*kept, line]) + "\n")
+    return True
+
+
+def unregister_conda_env(prefix: Path, environments_txt: Path | None = None) -> bool:
+    """Remove every line naming `prefix` from environments.txt; False when none did."""
+    target = _environments_txt(environments_txt)
+    wanted = _key(prefix)
+    with _registry_lock:
+        try:
+            existing = target.read_text(encoding="utf-8", errors="replace").splitlines()
+        except FileNotFoundError:
+            return False
+        kept = [item for item in existing if item.strip() and _key(Path(item.strip())) != wanted]
+        if len(kept) == len([item for item in existing if item.strip()]):
+            return False
+        _atomic_write(target, "".join(f"{item}\n" for item in kept))
+    return True

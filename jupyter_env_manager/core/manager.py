@@ -1,0 +1,397 @@
+"""The environment manager: the one entry point the CLI, the server and tests use.
+
+It owns what no single engine should decide: where environments live, which
+engine serves a request, name validation, one operation per environment at a
+time, registering conda environments where conda looks for them, and never
+leaving a half-made environment behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_runtime_dir
+from traitlets import Bool, Enum, List, Unicode, default
+from traitlets.config import LoggingConfigurable
+
+from . import discovery, specfiles
+from .engines.base import Engine
+from .errors import (
+    EngineUnavailable,
+    EnvironmentExists,
+    EnvironmentNotFound,
+    InvalidRequest,
+    ProtectedEnvironment,
+)
+from .locks import EnvironmentLocks
+from .models import (
+    EXPORT_FORMATS,
+    ChangePlan,
+    Environment,
+    EnvKind,
+    EnvSpec,
+    Package,
+    ProgressCallback,
+    ProgressEvent,
+    ignore_progress,
+)
+from .names import validate_env_name
+
+ENGINE_CHOICES = ("auto", "conda", "mamba", "micromamba", "rattler", "uv", "venv")
+CONDA_CLI_PREFERENCE = ("mamba", "conda", "micromamba")
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+class EnvManager(LoggingConfigurable):
+    """Configurable under `EnvManager` in any Jupyter config file (server and CLI alike)."""
+
+    default_engine = Enum(
+        ENGINE_CHOICES,
+        default_value="auto",
+        help=(
+            "Engine for new conda environments: 'auto' prefers mamba, then conda, then "
+            "micromamba, then the embedded rattler engine. 'uv' (or 'venv') makes PyPI "
+            "virtual environments instead."
+        ),
+    ).tag(config=True)
+
+    conda_executable = Unicode(
+        "", help="Path of a conda, mamba or micromamba executable to use instead of PATH."
+    ).tag(config=True)
+
+    channels = List(
+        Unicode(), default_value=["conda-forge"], help="Default channels for conda engines."
+    ).tag(config=True)
+
+    envs_dirs = List(
+        Unicode(),
+        default_value=[],
+        help=(
+            "Directories holding named conda environments. Empty: conda's own "
+            "(.condarc envs_dirs, <root>/envs, ~/.conda/envs). New environments go to the "
+            "first writable one."
+        ),
+    ).tag(config=True)
+
+    venvs_dir = Unicode(
+        str(discovery.DEFAULT_VENVS_DIR), help="Directory of the virtualenvs this tool manages."
+    ).tag(config=True)
+
+    pypi_index_url = Unicode("", help="PyPI index for the uv engine (empty: uv's default).").tag(
+        config=True
+    )
+
+    find_links = List(
+        Unicode(), default_value=[], help="Local wheel directories offered to uv/pip."
+    ).tag(config=True)
+
+    offline = Bool(False, help="Never touch the network (uv --offline).").tag(config=True)
+
+    rattler_cache_dir = Unicode("", help="Package cache of the embedded rattler engine.").tag(
+        config=True
+    )
+
+    locks_dir = Unicode(help="Where per-environment lock files live.").tag(config=True)
+
+    @default("locks_dir")
+    def _default_locks_dir(self) -> str:
+        return os.path.join(jupyter_runtime_dir(), "env-manager-locks")
+
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self._engines: dict[str, Engine] = {}
+        self.locks = EnvironmentLocks(Path(self.locks_dir))
+
+    # -- where things are ---------------------------------------------------
+
+    def locations(self) -> discovery.Locations:
+        locations = discovery.Locations.default(venvs_dir=Path(self.venvs_dir).expanduser())
+        if self.envs_dirs:
+            locations.conda_envs_dirs = [Path(d).expanduser() for d in self.envs_dirs]
+        return locations
+
+    def _new_conda_envs_dir(self) -> Path:
+        for candidate in self.locations().conda_envs_dirs:
+            existing = candidate
+            while not existing.exists():
+                existing = existing.parent
+            if os.access(existing, os.W_OK):
+                return candidate
+        raise InvalidRequest("No writable conda envs directory; configure EnvManager.envs_dirs.")
+
+    def _protected_prefixes(self) -> list[Path]:
+        protected = [Path(sys.prefix)]
+        root = self.locations().root_prefix
+        if root is not None:
+            protected.append(root)
+        return protected
+
+    # -- engines ------------------------------------------------------------
+
+    def _make_engine(self, name: str) -> Engine:
+        if name == "rattler":
+            from .engines.rattler_engine import RattlerEngine
+
+            cache = Path(self.rattler_cache_dir) if self.rattler_cache_dir else None
+            return RattlerEngine(channels=list(self.channels), cache_dir=cache)
+        if name in ("uv", "venv"):
+            from .engines.uv_engine import UvEngine
+            from .engines.venv_pip_engine import VenvPipEngine
+
+            cls = UvEngine if name == "uv" and UvEngine.is_available() else VenvPipEngine
+            return cls(
+                index_url=self.pypi_index_url or None,
+                find_links=list(self.find_links) or None,
+                offline=self.offline,
+            )
+        if name in CONDA_CLI_PREFERENCE:
+            from .engines.conda_cli import CONDA_CLI_ENGINES
+
+            executable = self.conda_executable or None
+            if executable and Path(executable).name.split(".")[0] != name:
+                executable = None
+            return CONDA_CLI_ENGINES[name](executable)
+        raise EngineUnavailable(
+            f"Unknown engine {name!r}; choose one of: {', '.join(ENGINE_CHOICES)}."
+        )
+
+    def _available(self, name: str) -> bool:
+        if name in CONDA_CLI_PREFERENCE:
+            if self.conda_executable:
+                return Path(self.conda_executable).name.split(".")[0] == name
+            return shutil.which(name) is not None
+        return True
+
+    def engine(self, name: str | None = None, *, kind: EnvKind = "conda") -> Engine:
+        """The engine called `name`, or the configured default for `kind`."""
+        requested = name or ("uv" if kind == "venv" else self.default_engine)
+        if requested not in ENGINE_CHOICES:
+            raise EngineUnavailable(
+                f"Unknown engine {requested!r}; choose one of: {', '.join(ENGINE_CHOICES)}."
+            )
+        if requested == "auto":
+            requested = next((n for n in CONDA_CLI_PREFERENCE if self._available(n)), "rattler")
+        if not self._available(requested):
+            raise EngineUnavailable(f"The {requested} engine is not installed on this machine.")
+        if requested not in self._engines:
+            self._engines[requested] = self._make_engine(requested)
+        return self._engines[requested]
+
+    def engine_for(self, env: Environment) -> Engine:
+        """The engine that manages an existing environment."""
+        if env.kind == "venv":
+            return self.engine("uv")
+        if env.engine in CONDA_CLI_PREFERENCE and self._available(env.engine):
+            return self.engine(env.engine)
+        # Any conda prefix can be handled by whichever conda engine is here.
+        return self.engine(None if self.default_engine not in ("uv", "venv") else "auto")
+
+    # -- lookups ------------------------------------------------------------
+
+    def list(self, *, with_sizes: bool = False) -> list[Environment]:
+        return discovery.list_environments(self.locations(), with_sizes=with_sizes)
+
+    def get(self, name: str) -> Environment:
+        if not isinstance(name, str) or not name:
+            raise InvalidRequest("Environment name must be a non-empty string.")
+        # An absolute path is found only when it really is an environment prefix.
+        env = discovery.find_environment(self.locations(), name)
+        if env is None:
+            raise EnvironmentNotFound(f"No environment named {name!r}.")
+        return env
+
+    def _check_new_name(self, name: str, kind: EnvKind) -> Path:
+        validate_env_name(name)
+        if any(env.name == name for env in self.list()):
+            raise EnvironmentExists(f"An environment named {name!r} already exists.")
+        parent = Path(self.venvs_dir).expanduser() if kind == "venv" else self._new_conda_envs_dir()
+        prefix = parent / name
+        if prefix.exists():
+            raise EnvironmentExists(f"{prefix} already exists.")
+        return prefix
+
+    # -- guarded operations -------------------------------------------------
+
+    @asynccontextmanager
+    async def _building(
+        self, prefix: Path, name: str, progress: ProgressCallback
+    ) -> AsyncIterator[None]:
+        """Hold the env's lock; remove the prefix if the build fails or is cancelled."""
+        async with self.locks.hold(str(prefix), wait=False, label=name):
+            try:
+                yield
+            except BaseException:
+                if prefix.exists():
+                    progress(ProgressEvent(stage="cleanup", message=f"Removing {prefix}"))
+                    await asyncio.to_thread(shutil.rmtree, prefix, True)
+                raise
+
+    def _registered(self, prefix: Path, engine: Engine) -> None:
+        if engine.kind == "conda":
+            discovery.write_engine_marker(prefix, engine.name)
+            discovery.register_conda_env(prefix, self.locations().environments_txt)
+
+    async def create(
+        self,
+        name: str,
+        spec: EnvSpec,
+        *,
+        engine: str | None = None,
+        progress: ProgressCallback = ignore_progress,
+    ) -> Environment:
+        chosen = self.engine(engine)
+        if spec.conda and chosen.kind == "venv":
+            raise InvalidRequest(
+                "Virtual environments take PyPI packages only; list them as pip packages "
+                "or choose a conda engine."
+            )
+        prefix = self._check_new_name(name, chosen.kind)
+        async with self._building(prefix, name, progress):
+            await chosen.create(prefix, spec, progress)
+            self._registered(prefix, chosen)
+        progress(ProgressEvent(stage="done", message=f"Created {name}", fraction=1.0))
+        return self.get(name)
+
+    async def create_from_file(
+        self,
+        filename: str,
+        content: str | bytes,
+        *,
+        name: str | None = None,
+        engine: str | None = None,
+        progress: ProgressCallback = ignore_progress,
+    ) -> Environment:
+        if specfiles.is_explicit_lock(content):
+            if not name:
+                raise InvalidRequest("A lock file names no environment; give a name.")
+            chosen = self.engine(engine)
+            prefix = self._check_new_name(name, chosen.kind)
+            text = content.decode() if isinstance(content, bytes) else content
+            async with self._building(prefix, name, progress):
+                await chosen.create_from_lock(prefix, text, progress)
+                self._registered(prefix, chosen)
+            return self.get(name)
+        spec = specfiles.parse_spec_file(filename, content)
+        target = name or spec.name
+        if not target:
+            raise InvalidRequest(f"{filename} names no environment; give a name.")
+        is_requirements = not filename.lower().endswith((".yml", ".yaml"))
+        if is_requirements and engine is None:
+            engine = "uv"
+        return await self.create(target, spec, engine=engine, progress=progress)
+
+    async def clone(
+        self, source: str, name: str, *, progress: ProgressCallback = ignore_progress
+    ) -> Environment:
+        original = self.get(source)
+        chosen = self.engine_for(original)
+        prefix = self._check_new_name(name, original.kind)
+        async with self._building(prefix, name, progress):
+            await chosen.clone(original, prefix, progress)
+            self._registered(prefix, chosen)
+        return self.get(name)
+
+    async def remove(self, name: str, *, progress: ProgressCallback = ignore_progress) -> None:
+        env = self.get(name)
+        if env.is_base or any(_same_path(env.prefix, p) for p in self._protected_prefixes()):
+            raise ProtectedEnvironment(
+                f"{env.name!r} is the base environment or runs this server; it cannot be removed."
+            )
+        async with self.locks.hold(str(env.prefix), wait=False, label=env.name):
+            await self.engine_for(env).remove(env, progress)
+            if env.kind == "conda":
+                discovery.unregister_conda_env(env.prefix, self.locations().environments_txt)
+
+    # -- packages -----------------------------------------------------------
+
+    async def packages(self, name: str) -> list[Package]:
+        env = self.get(name)
+        return await self.engine_for(env).list_packages(env)
+
+    @asynccontextmanager
+    async def _changing(
+        self, name: str, dry_run: bool
+    ) -> AsyncIterator[tuple[Environment, Engine]]:
+        env = self.get(name)
+        if not dry_run and any(_same_path(env.prefix, p) for p in self._protected_prefixes()):
+            raise ProtectedEnvironment(
+                f"{env.name!r} runs this server; change it from a terminal, not from here."
+            )
+        async with self.locks.hold(str(env.prefix), wait=False, label=env.name):
+            yield env, self.engine_for(env)
+
+    async def install(
+        self,
+        name: str,
+        specs: list[str],
+        *,
+        pip: list[str] | None = None,
+        channels: list[str] | None = None,
+        dry_run: bool = False,
+        progress: ProgressCallback = ignore_progress,
+    ) -> ChangePlan:
+        if not specs and not pip:
+            raise InvalidRequest("Name at least one package to install.")
+        async with self._changing(name, dry_run) as (env, engine):
+            return await engine.install(
+                env, specs, pip=pip, channels=channels, dry_run=dry_run, progress=progress
+            )
+
+    async def update(
+        self,
+        name: str,
+        names: list[str] | None,
+        *,
+        channels: list[str] | None = None,
+        dry_run: bool = False,
+        progress: ProgressCallback = ignore_progress,
+    ) -> ChangePlan:
+        async with self._changing(name, dry_run) as (env, engine):
+            return await engine.update(
+                env, names or None, channels=channels, dry_run=dry_run, progress=progress
+            )
+
+    async def uninstall(
+        self,
+        name: str,
+        names: list[str],
+        *,
+        dry_run: bool = False,
+        progress: ProgressCallback = ignore_progress,
+    ) -> ChangePlan:
+        if not names:
+            raise InvalidRequest("Name at least one package to remove.")
+        async with self._changing(name, dry_run) as (env, engine):
+            return await engine.uninstall(env, names, dry_run=dry_run, progress=progress)
+
+    async def search(
+        self, query: str, *, kind: EnvKind = "conda", channels: list[str] | None = None
+    ) -> list[Package]:
+        if not isinstance(query, str) or not query.strip():
+            raise InvalidRequest("Type part of a package name to search for.")
+        engine = self.engine(kind=kind) if kind == "venv" else self.engine_for_search()
+        return await engine.search(query.strip(), channels)
+
+    def engine_for_search(self) -> Engine:
+        default = self.default_engine if self.default_engine not in ("uv", "venv") else "auto"
+        return self.engine(default)
+
+    async def export(self, name: str, fmt: str) -> str:
+        if fmt not in EXPORT_FORMATS:
+            raise InvalidRequest(
+                f"Unknown export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}."
+            )
+        env = self.get(name)
+        return await self.engine_for(env).export(env, fmt)  # type: ignore[arg-type]
