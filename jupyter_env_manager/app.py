@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Unicode
+from traitlets import Unicode, default
 
 from . import __version__
+from .core.manager import EnvManager
+from .events import SCHEMA_FILES, TASK_EVENT_SCHEMA_ID
 from .handlers.routes import api_routes
+from .tasks.runner import TaskRunner
+from .tasks.store import TaskStore
 
 
 class EnvManagerApp(ExtensionApp):
@@ -14,15 +22,33 @@ class EnvManagerApp(ExtensionApp):
     description = "Manage conda environments and virtualenvs, and run notebook grid searches."
     version = __version__
     load_other_extensions = True
+    classes = [EnvManager]
 
-    default_engine = Unicode(
-        "auto",
-        help=(
-            "Engine for new environments: 'auto' (mamba, then conda, then micromamba, "
-            "then the embedded rattler engine), 'conda', 'mamba', 'micromamba', "
-            "'rattler' or 'uv'."
-        ),
-    ).tag(config=True)
+    tasks_db = Unicode(help="SQLite file holding the task history.").tag(config=True)
+
+    @default("tasks_db")
+    def _default_tasks_db(self) -> str:
+        return os.path.join(jupyter_data_dir(), "env_manager", "tasks.sqlite")
+
+    def initialize_settings(self) -> None:
+        self.manager = EnvManager(parent=self, log=self.log)
+        for schema in SCHEMA_FILES:
+            self.serverapp.event_logger.register_event_schema(schema)
+        self.task_store = TaskStore(Path(self.tasks_db))
+        self.tasks = TaskRunner(self.task_store, self._emit_task_event, self.log)
+        # Whatever a previous server left running ended with it: say so, and take
+        # away environments it did not finish building.
+        for task in self.task_store.interrupt_unfinished():
+            self.log.warning("Task %s (%s %s) was interrupted", task.id, task.operation,
+                             task.environment)  # fmt: skip
+        self.manager.clean_interrupted_builds()
+
+    def _emit_task_event(self, data: dict[str, object]) -> None:
+        self.serverapp.event_logger.emit(schema_id=TASK_EVENT_SCHEMA_ID, data=data)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(api_routes())
+
+    async def stop_extension(self) -> None:
+        await self.tasks.shutdown()
+        self.task_store.close()

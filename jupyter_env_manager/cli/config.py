@@ -19,9 +19,7 @@ def load_config() -> Config:
     paths = jupyter_config_path()
     for name in CONFIG_FILE_NAMES:
         # Later paths are more general; load them first so specific ones win.
-        for loaded, _filename in Application._load_config_files(
-            name, path=list(reversed(paths))
-        ):
+        for loaded, _filename in Application._load_config_files(name, path=list(reversed(paths))):
             config.merge(loaded)
     return config
 

@@ -30,8 +30,20 @@ class InvalidRequest(EnvManagerError):
     status = 400
 
 
-class EnvironmentNotFound(EnvManagerError):
+class NotFound(EnvManagerError):
     status = 404
+
+
+class EnvironmentNotFound(NotFound):
+    pass
+
+
+class TaskNotFound(NotFound):
+    pass
+
+
+class PayloadTooLarge(EnvManagerError):
+    status = 413
 
 
 class EnvironmentExists(EnvManagerError):

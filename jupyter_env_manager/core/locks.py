@@ -1,8 +1,13 @@
-"""One operation at a time per environment, across processes.
+"""One operation at a time per environment, across processes; and build markers.
 
 The server and a `jupyter env-manager` started in a terminal may touch the same
 environment; an in-process asyncio lock would not see the other process, so
 each environment gets an advisory `flock` on a file in a shared directory.
+
+While an environment is being built, a `.building` marker names its prefix.
+Listings hide marked prefixes (a half-made environment must never be offered as
+a kernel), and a marker whose lock nobody holds any more was left by a process
+that died mid-build: `stale_builds()` finds those so they can be cleaned up.
 """
 
 from __future__ import annotations
@@ -12,26 +17,32 @@ import contextlib
 import fcntl
 import hashlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 from .errors import EnvironmentBusy
 
 
-def _lock_file_name(key: str) -> str:
+def _key_hash(key: str) -> str:
     # Keys are prefixes (paths); hash them into a safe, fixed-length file name.
-    return hashlib.sha256(key.encode()).hexdigest()[:32] + ".lock"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 class EnvironmentLocks:
     def __init__(self, directory: Path):
         self.directory = directory
 
+    def _lock_path(self, key: str) -> Path:
+        return self.directory / f"{_key_hash(key)}.lock"
+
+    def _marker_path(self, key: str) -> Path:
+        return self.directory / f"{_key_hash(key)}.building"
+
     @contextlib.asynccontextmanager
     async def hold(self, key: str, *, wait: bool, label: str | None = None) -> AsyncIterator[None]:
         """Hold the lock for `key`; when `wait` is False a busy lock raises EnvironmentBusy."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.directory / _lock_file_name(key), os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self._lock_path(key), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -45,3 +56,40 @@ class EnvironmentLocks:
             yield
         finally:
             os.close(fd)  # closing the descriptor releases the flock
+
+    @contextlib.contextmanager
+    def building(self, prefix: Path) -> Iterator[None]:
+        """Mark `prefix` as under construction for as long as the block runs."""
+        marker = self._marker_path(str(prefix))
+        self.directory.mkdir(parents=True, exist_ok=True)
+        marker.write_text(str(prefix))
+        try:
+            yield
+        finally:
+            marker.unlink(missing_ok=True)
+
+    def _markers(self) -> Iterator[tuple[Path, Path]]:
+        if not self.directory.is_dir():
+            return
+        for marker in self.directory.glob("*.building"):
+            try:
+                yield marker, Path(marker.read_text())
+            except OSError:
+                continue
+
+    def building_prefixes(self) -> set[Path]:
+        return {prefix for _marker, prefix in self._markers()}
+
+    def stale_builds(self) -> list[tuple[Path, Path]]:
+        """(marker, prefix) of builds whose process is gone (nobody holds their lock)."""
+        stale = []
+        for marker, prefix in self._markers():
+            fd = os.open(self._lock_path(str(prefix)), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # still being built by a live process
+            finally:
+                os.close(fd)
+            stale.append((marker, prefix))
+        return stale

@@ -201,14 +201,20 @@ class EnvManager(LoggingConfigurable):
     # -- lookups ------------------------------------------------------------
 
     def list(self, *, with_sizes: bool = False) -> list[Environment]:
-        return discovery.list_environments(self.locations(), with_sizes=with_sizes)
+        """Every usable environment; ones still being built are not usable yet."""
+        hidden = self.locks.building_prefixes()
+        return [
+            env
+            for env in discovery.list_environments(self.locations(), with_sizes=with_sizes)
+            if env.prefix not in hidden
+        ]
 
     def get(self, name: str) -> Environment:
         if not isinstance(name, str) or not name:
             raise InvalidRequest("Environment name must be a non-empty string.")
         # An absolute path is found only when it really is an environment prefix.
         env = discovery.find_environment(self.locations(), name)
-        if env is None:
+        if env is None or env.prefix in self.locks.building_prefixes():
             raise EnvironmentNotFound(f"No environment named {name!r}.")
         return env
 
@@ -228,20 +234,59 @@ class EnvManager(LoggingConfigurable):
     async def _building(
         self, prefix: Path, name: str, progress: ProgressCallback
     ) -> AsyncIterator[None]:
-        """Hold the env's lock; remove the prefix if the build fails or is cancelled."""
+        """Hold the env's lock and mark it as under construction; on failure or
+        cancellation remove what was made."""
         async with self.locks.hold(str(prefix), wait=False, label=name):
-            try:
-                yield
-            except BaseException:
-                if prefix.exists():
+            with self.locks.building(prefix):
+                try:
+                    yield
+                except BaseException:
                     progress(ProgressEvent(stage="cleanup", message=f"Removing {prefix}"))
-                    await asyncio.to_thread(shutil.rmtree, prefix, True)
-                raise
+                    await asyncio.to_thread(self._discard, prefix)
+                    raise
+
+    def _discard(self, prefix: Path) -> None:
+        """Delete a half-made prefix, the staging folders engines leave beside it, and
+        its registration."""
+        shutil.rmtree(prefix, ignore_errors=True)
+        for staging in prefix.parent.glob(f".{prefix.name}.partial-*"):
+            shutil.rmtree(staging, ignore_errors=True)
+        discovery.unregister_conda_env(prefix, self.locations().environments_txt)
+
+    def clean_interrupted_builds(self) -> list[Path]:
+        """Remove environments whose build was cut short by a process that died."""
+        removed = []
+        for marker, prefix in self.locks.stale_builds():
+            self.log.warning("Removing %s: its creation was interrupted", prefix)
+            self._discard(prefix)
+            marker.unlink(missing_ok=True)
+            removed.append(prefix)
+        return removed
 
     def _registered(self, prefix: Path, engine: Engine) -> None:
         if engine.kind == "conda":
             discovery.write_engine_marker(prefix, engine.name)
             discovery.register_conda_env(prefix, self.locations().environments_txt)
+
+    def check_new_environment(
+        self, name: str, engine: str | None, spec: EnvSpec, *, kind: EnvKind | None = None
+    ) -> tuple[Engine, Path]:
+        """Refuse a create that cannot work, before any work starts; return the engine
+        and the prefix it would build."""
+        chosen = self.engine("uv") if kind == "venv" else self.engine(engine)
+        prefix = self._check_new_name(name, chosen.kind)
+        chosen.validate_specs(list(spec.conda), list(spec.pip))
+        return chosen, prefix
+
+    def check_package_request(self, env: Environment, specs: list[str], pip: list[str]) -> None:
+        """Refuse malformed package specs for `env` before any work starts."""
+        self.engine_for(env).validate_specs(specs, pip)
+
+    def check_removable(self, env: Environment) -> None:
+        if env.is_base or any(_same_path(env.prefix, p) for p in self._protected_prefixes()):
+            raise ProtectedEnvironment(
+                f"{env.name!r} is the base environment or runs this server; it cannot be removed."
+            )
 
     async def create(
         self,
@@ -251,13 +296,7 @@ class EnvManager(LoggingConfigurable):
         engine: str | None = None,
         progress: ProgressCallback = ignore_progress,
     ) -> Environment:
-        chosen = self.engine(engine)
-        if spec.conda and chosen.kind == "venv":
-            raise InvalidRequest(
-                "Virtual environments take PyPI packages only; list them as pip packages "
-                "or choose a conda engine."
-            )
-        prefix = self._check_new_name(name, chosen.kind)
+        chosen, prefix = self.check_new_environment(name, engine, spec)
         async with self._building(prefix, name, progress):
             await chosen.create(prefix, spec, progress)
             self._registered(prefix, chosen)
@@ -305,10 +344,7 @@ class EnvManager(LoggingConfigurable):
 
     async def remove(self, name: str, *, progress: ProgressCallback = ignore_progress) -> None:
         env = self.get(name)
-        if env.is_base or any(_same_path(env.prefix, p) for p in self._protected_prefixes()):
-            raise ProtectedEnvironment(
-                f"{env.name!r} is the base environment or runs this server; it cannot be removed."
-            )
+        self.check_removable(env)
         async with self.locks.hold(str(env.prefix), wait=False, label=env.name):
             await self.engine_for(env).remove(env, progress)
             if env.kind == "conda":

@@ -9,9 +9,11 @@ these functions only read the text they are given.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
+from packaging.requirements import InvalidRequirement, Requirement
 
 from .errors import InvalidRequest
 from .models import EnvSpec
@@ -122,7 +124,7 @@ def _kind(value: Any) -> str:
     )
 
 
-def _check_conda_spec(spec: str) -> str:
+def check_conda_spec(spec: str) -> str:
     if _URL_RE.match(spec) or spec.startswith(("/", ".", "~")):
         raise InvalidRequest(
             f"Dependency {spec!r} is a path or URL; only package specs like 'numpy>=1.26' "
@@ -203,7 +205,7 @@ def parse_environment_yml(content: SpecText) -> EnvSpec:
         entry = _string_list([item], "dependencies")
         if not entry:
             continue
-        conda_spec = _check_conda_spec(entry[0])
+        conda_spec = check_conda_spec(entry[0])
         python = _split_python(conda_spec)
         if python:
             spec.python = python
@@ -316,3 +318,24 @@ def parse_spec_file(filename: str, content: SpecText) -> EnvSpec:
         f"Cannot tell what {filename!r} is: upload an environment.yml (.yml/.yaml) or a "
         "requirements.txt (.txt)."
     )
+
+
+def parse_requirements(specs: Iterable[str]) -> list[Requirement]:
+    """PEP 508 requirements, or InvalidRequest naming the first bad one.
+
+    Parsing first also keeps option-like strings (`--index-url=...`) from ever
+    reaching the tool's command line.
+    """
+    parsed: list[Requirement] = []
+    for spec in specs:
+        text = spec.strip() if isinstance(spec, str) else ""
+        if not text or text.startswith("-"):
+            raise InvalidRequest(f"Not a package requirement: {spec!r}.")
+        try:
+            parsed.append(Requirement(text))
+        except InvalidRequirement as error:
+            hint = ""
+            if re.match(r"^[A-Za-z0-9._-]+=[^=]", text):
+                hint = " PyPI pins use '==' (conda's single '=' does not apply to venvs)."
+            raise InvalidRequest(f"Invalid requirement {text!r}: {error}.{hint}") from None
+    return parsed

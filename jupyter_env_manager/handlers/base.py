@@ -10,6 +10,10 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 
 from ..core.errors import EnvManagerError
+from ..core.manager import EnvManager
+from ..tasks.runner import TaskRunner
+from ..tasks.store import TaskRecord
+from .validation import parse_json_object
 
 #: The resource name authorizers see; lets deployments grant or deny the
 #: whole extension separately from kernels, contents, etc.
@@ -19,9 +23,27 @@ AUTH_RESOURCE = "env_manager"
 class EnvManagerHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = AUTH_RESOURCE
 
+    @property
+    def manager(self) -> EnvManager:
+        return self.extensionapp.manager
+
+    @property
+    def tasks(self) -> TaskRunner:
+        return self.extensionapp.tasks
+
+    def json_body(self, allowed: set[str]) -> dict[str, Any]:
+        return parse_json_object(self.request.body, allowed)
+
+    def accepted(self, task: TaskRecord) -> None:
+        """202 with the task, and where to follow it."""
+        self.set_header(
+            "Location",
+            self.request.path.split("/env-manager/api/")[0] + f"/env-manager/api/tasks/{task.id}",
+        )
+        self.write_json(task.to_json(), status=202)
+
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -33,7 +55,6 @@ class EnvManagerHandler(ExtensionHandlerMixin, APIHandler):
         else:
             reason = getattr(error, "log_message", None) or self._reason
             body = {"error": HTTPStatus(status_code).phrase, "message": reason}
-        self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
 
     def log_exception(self, typ, value, tb):  # type: ignore[no-untyped-def]

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from .environments import CloneHandler, EnvironmentHandler, EnvironmentsHandler, ExportHandler
 from .info import InfoHandler
+from .packages import PackagesHandler, SearchHandler
+from .tasks import TaskHandler, TasksHandler
 
 API_PREFIX = "/env-manager/api"
+# Names may be URL-encoded prefix paths, so anything but a raw slash.
+_ENV = r"(?P<name>[^/]+)"
 
 
 def api_routes() -> list[tuple[str, type]]:
     return [
         (rf"{API_PREFIX}/info", InfoHandler),
+        (rf"{API_PREFIX}/environments", EnvironmentsHandler),
+        (rf"{API_PREFIX}/environments/{_ENV}", EnvironmentHandler),
+        (rf"{API_PREFIX}/environments/{_ENV}/clone", CloneHandler),
+        (rf"{API_PREFIX}/environments/{_ENV}/export", ExportHandler),
+        (rf"{API_PREFIX}/environments/{_ENV}/packages", PackagesHandler),
+        (rf"{API_PREFIX}/packages/search", SearchHandler),
+        (rf"{API_PREFIX}/tasks", TasksHandler),
+        (rf"{API_PREFIX}/tasks/(?P<task_id>[0-9a-f]{{32}})", TaskHandler),
     ]

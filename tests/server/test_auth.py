@@ -23,11 +23,19 @@ def _extension_routes(serverapp) -> list[tuple[str, type]]:
 
 
 def _sample_path(pattern: str) -> str:
-    """A concrete URL path matching a route's regex (groups get a plausible value)."""
-    path = pattern.rstrip("$")
-    path = re.sub(r"\(\?P<[^>]+>[^)]*\)", "sample", path)
-    path = re.sub(r"\([^)]*\)", "sample", path)
-    return path.replace("\\", "")
+    """A concrete URL path matching a route's regex (each group gets a value it accepts)."""
+
+    def value_for(group: re.Match[str]) -> str:
+        inner = group.group(1)
+        for candidate in ("sample", "0" * 32):
+            if re.fullmatch(inner, candidate):
+                return candidate
+        raise AssertionError(f"no sample value for {inner!r}")
+
+    path = re.sub(r"\(\?P<[^>]+>(.*?)\)(?=/|\$)", value_for, pattern)
+    path = path.rstrip("$").replace("\\", "")
+    assert re.fullmatch(pattern, path), (pattern, path)
+    return path
 
 
 async def test_every_extension_route_refuses_requests_without_a_token(
@@ -45,7 +53,11 @@ async def test_every_extension_route_refuses_requests_without_a_token(
             body = b"{}" if method in {"POST", "PUT", "PATCH"} else None
             with pytest.raises(HTTPClientError) as refused:
                 await http_server_client.fetch(
-                    path, method=method, body=body, allow_nonstandard_methods=True
+                    path,
+                    method=method,
+                    body=body,
+                    allow_nonstandard_methods=True,
+                    follow_redirects=False,
                 )
             assert refused.value.code in {401, 403}, (method, path, refused.value.code)
 

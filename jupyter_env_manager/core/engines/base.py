@@ -41,6 +41,14 @@ class Engine(ABC):
         """The tool's version, for `/info`."""
 
     @abstractmethod
+    def validate_specs(self, conda: list[str], pip: list[str]) -> None:
+        """Raise InvalidRequest for malformed specs, before any work starts.
+
+        The server calls this before answering 202, so a typo is a 400 rather than
+        a task that fails later.
+        """
+
+    @abstractmethod
     async def create(
         self, prefix: Path, spec: EnvSpec, progress: ProgressCallback = ignore_progress
     ) -> None:

@@ -51,6 +51,7 @@ from ..models import (
     ignore_progress,
 )
 from ..site_packages import list_pip_packages, normalize_name
+from ..specfiles import check_conda_spec, parse_requirements
 from ..subprocess_runner import CommandResult, StreamName, run_command
 from .base import Engine
 
@@ -440,6 +441,11 @@ class CondaCliEngine(Engine):
             )
         self.executable = resolved
         self._version: str | None = None
+
+    def validate_specs(self, conda: list[str], pip: list[str]) -> None:
+        for spec in conda:
+            check_conda_spec(spec)
+        parse_requirements(pip)
 
     @classmethod
     def is_available(cls) -> bool:

@@ -398,6 +398,10 @@ class RattlerEngine(Engine):
 
     # ------------------------------------------------------------ validation
 
+    def validate_specs(self, conda: list[str], pip: list[str]) -> None:
+        self._parse_specs(conda)
+        self._validate_pip(pip)
+
     @staticmethod
     def _parse_specs(specs: Iterable[str]) -> list[MatchSpec]:
         parsed = []

@@ -71,6 +71,7 @@ from ..models import (
     ignore_progress,
 )
 from ..site_packages import list_pip_packages, normalize_name, python_version, site_packages_dirs
+from ..specfiles import parse_requirements
 from ..subprocess_runner import CommandResult, StreamName, run_command
 from .base import Engine
 
@@ -93,27 +94,6 @@ _PY_SPECIFIER_RE = re.compile(rf"^{_PY_CLAUSE}(\s*,\s*{_PY_CLAUSE})*$")
 
 
 # --------------------------------------------------------------------------- input checks
-
-
-def parse_requirements(specs: Iterable[str]) -> list[Requirement]:
-    """PEP 508 requirements, or InvalidRequest naming the first bad one.
-
-    Parsing first also keeps option-like strings (`--index-url=...`) from ever
-    reaching the tool's command line.
-    """
-    parsed: list[Requirement] = []
-    for spec in specs:
-        text = spec.strip() if isinstance(spec, str) else ""
-        if not text or text.startswith("-"):
-            raise InvalidRequest(f"Not a package requirement: {spec!r}.")
-        try:
-            parsed.append(Requirement(text))
-        except InvalidRequirement as error:
-            hint = ""
-            if re.match(r"^[A-Za-z0-9._-]+=[^=]", text):
-                hint = " PyPI pins use '==' (conda's single '=' does not apply to venvs)."
-            raise InvalidRequest(f"Invalid requirement {text!r}: {error}.{hint}") from None
-    return parsed
 
 
 def _check_names(names: Iterable[str]) -> list[str]:
@@ -469,6 +449,10 @@ class VenvEngineBase(Engine):
     kind = "venv"
     #: Name of the tool in messages ("uv", "pip").
     tool: ClassVar[str]
+
+    def validate_specs(self, conda: list[str], pip: list[str]) -> None:
+        python_request(EnvSpec(conda=list(conda)))
+        parse_requirements(pip)
 
     def __init__(
         self,

@@ -1,0 +1,6 @@
+"""Jupyter Events schemas the extension emits."""
+
+from pathlib import Path
+
+TASK_EVENT_SCHEMA_ID = "https://events.jupyter.org/jupyter_env_manager/task/v1"
+SCHEMA_FILES = [Path(__file__).with_name("task.yaml")]

@@ -1,0 +1,1 @@
+"""Long operations run as tasks: persisted, observable, cancellable."""
