@@ -131,7 +131,7 @@ class ExportHandler(EnvManagerHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        fmt = self.get_query_argument("format", "yml")
+        fmt = self.get_query_argument("format", "yml", strip=False)
         if fmt not in EXPORT_FORMATS:
             raise InvalidRequest(
                 f"Unknown export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}."

@@ -7,7 +7,7 @@ from tornado import web
 
 from ..core.errors import InvalidRequest
 from .base import EnvManagerHandler
-from .validation import boolean, optional_str, str_list
+from .validation import MAX_QUERY_CHARS, boolean, optional_str, str_list
 
 PACKAGE_FIELDS = {"action", "packages", "pip", "channels", "all", "dry_run"}
 ACTIONS = ("install", "update", "remove")
@@ -72,6 +72,8 @@ class SearchHandler(EnvManagerHandler):
     @authorized
     async def get(self) -> None:
         query = self.get_query_argument("q", "")
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidRequest(f"Search text is longer than {MAX_QUERY_CHARS} characters.")
         kind = self.get_query_argument("kind", "conda")
         if kind not in ("conda", "venv"):
             raise InvalidRequest("'kind' must be 'conda' or 'venv'.")

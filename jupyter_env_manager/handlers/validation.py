@@ -11,6 +11,7 @@ from ..core.errors import InvalidRequest, PayloadTooLarge
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_LIST_ITEMS = 500
 MAX_ITEM_CHARS = 1000
+MAX_QUERY_CHARS = 200
 
 
 def parse_json_object(body: bytes, allowed: set[str]) -> dict[str, Any]:
@@ -39,16 +40,17 @@ def optional_str(data: dict[str, Any], key: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidRequest(f"'{key}' must be a string.")
+    if not value.strip():
+        raise InvalidRequest(f"'{key}' is empty; leave it out to use the default.")
     if len(value) > MAX_ITEM_CHARS:
         raise InvalidRequest(f"'{key}' is longer than {MAX_ITEM_CHARS} characters.")
     return value
 
 
 def required_str(data: dict[str, Any], key: str) -> str:
-    value = optional_str(data, key)
-    if not value:
+    if data.get(key) in (None, ""):
         raise InvalidRequest(f"'{key}' is required.")
-    return value
+    return optional_str(data, key)  # type: ignore[return-value]
 
 
 def str_list(data: dict[str, Any], key: str) -> list[str]:
