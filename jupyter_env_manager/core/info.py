@@ -31,24 +31,37 @@ class EngineInfo:
         return asdict(self)
 
 
-def parse_version_output(text: str) -> str | None:
-    """The first version-looking token of a `--version` output.
+def parse_version_output(text: str, tool: str | None = None) -> str | None:
+    """The tool's own version from its `--version` output.
 
-    conda prints `conda 24.7.1`, mamba 2 only `2.0.5`, micromamba `1.5.8`, uv
-    `uv 0.5.1 (abc 2024-10-21)`; all reduce to the number.
+    conda prints `conda 24.7.1`, mamba 2 and micromamba only `2.0.8`, uv
+    `uv 0.5.1 (abc 2024-10-21)`. mamba 1 prints `mamba 1.5.11` and then the conda
+    it runs on: the line naming `tool` wins.
     """
-    match = _VERSION_RE.search(text)
-    return match.group(1) if match else None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if tool is not None:
+        for line in lines:
+            word, _, rest = line.partition(" ")
+            match = _VERSION_RE.search(rest) if word == tool else None
+            if match:
+                return match.group(1)
+    for line in lines:
+        match = _VERSION_RE.search(line)
+        if match:
+            return match.group(1)
+    return None
 
 
-def _tool_version(path: str) -> str | None:
+@functools.lru_cache(maxsize=16)
+def tool_version(path: str, tool: str | None = None) -> str | None:
+    """Run `path --version` once per process and parse it."""
     try:
         done = subprocess.run(
             [path, "--version"], capture_output=True, text=True, timeout=30, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return parse_version_output(done.stdout or done.stderr)
+    return parse_version_output(done.stdout or done.stderr, tool)
 
 
 def uv_binary() -> str | None:
@@ -64,7 +77,7 @@ def uv_binary() -> str | None:
 def _cli_engine(name: str, path: str | None) -> EngineInfo:
     if path is None:
         return EngineInfo(name=name, available=False)
-    return EngineInfo(name=name, available=True, version=_tool_version(path), path=path)
+    return EngineInfo(name=name, available=True, version=tool_version(path, name), path=path)
 
 
 def _rattler_engine() -> EngineInfo:

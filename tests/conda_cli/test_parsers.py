@@ -15,9 +15,9 @@ from jupyter_env_manager.core.engines.conda_cli import (
     parse_list,
     parse_search,
     parse_transaction,
-    parse_version_output,
 )
 from jupyter_env_manager.core.errors import EngineFailure, PackagesNotFound, Unsatisfiable
+from jupyter_env_manager.core.info import parse_version_output
 from jupyter_env_manager.core.specfiles import is_explicit_lock, parse_explicit_lock
 
 RECORDINGS = Path(__file__).parent / "recordings"
@@ -36,7 +36,7 @@ def recording(name: str) -> str:
     ],
 )
 def test_version_is_the_tools_own_not_condas(tool, name, expected):
-    assert parse_version_output(tool, recording(name)) == expected
+    assert parse_version_output(recording(name), tool) == expected
 
 
 def test_micromamba_info_shape():

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -38,6 +37,7 @@ from ..errors import (
     PackagesNotFound,
     Unsatisfiable,
 )
+from ..info import tool_version
 from ..models import (
     ChangeAction,
     ChangePlan,
@@ -62,26 +62,6 @@ _VERSION_PROBE_TIMEOUT = 30.0
 # ---------------------------------------------------------------------------
 # Parsers: pure functions of the text a tool printed.
 # ---------------------------------------------------------------------------
-
-
-def parse_version_output(tool: str, text: str) -> str | None:
-    """The tool's own version from `--version` output.
-
-    mamba 1 prints `mamba 1.5.11` and then `conda 24.11.1` (the conda it runs on):
-    the line naming the tool wins. mamba 2 and micromamba print only `2.0.8`.
-    """
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for line in lines:
-        word, _, rest = line.partition(" ")
-        if word == tool and rest:
-            match = _VERSION_RE.search(rest)
-            if match:
-                return match.group(0)
-    for line in lines:
-        match = _VERSION_RE.search(line)
-        if match:
-            return match.group(0)
-    return None
 
 
 def extract_json(text: str) -> Any:
@@ -381,20 +361,6 @@ def export_to_yaml(text: str, *, drop_prefix: bool = True) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _probe_version(tool: str, path: str) -> str | None:
-    try:
-        done = subprocess.run(
-            [path, "--version"],
-            capture_output=True,
-            text=True,
-            timeout=_VERSION_PROBE_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return parse_version_output(tool, done.stdout or done.stderr)
-
-
 def detect_conda_tools(
     search_path: str | None = None, *, with_versions: bool = True
 ) -> dict[str, dict[str, str | None]]:
@@ -410,7 +376,7 @@ def detect_conda_tools(
             continue
         found[tool] = {
             "path": path,
-            "version": _probe_version(tool, path) if with_versions else None,
+            "version": tool_version(path, tool) if with_versions else None,
         }
     return found
 
@@ -453,7 +419,7 @@ class CondaCliEngine(Engine):
 
     def version(self) -> str | None:
         if self._version is None:
-            self._version = _probe_version(self.name, self.executable)
+            self._version = tool_version(self.executable, self.name)
         return self._version
 
     # -- running ------------------------------------------------------------

@@ -31,7 +31,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,7 +56,7 @@ from ..errors import (
     PackagesNotFound,
     Unsatisfiable,
 )
-from ..info import parse_version_output, uv_binary
+from ..info import tool_version, uv_binary
 from ..models import (
     ChangeAction,
     ChangePlan,
@@ -958,17 +957,6 @@ def clean_uv_error(text: str) -> str:
     return "\n".join(kept[:40]) or text.strip()
 
 
-@functools.lru_cache(maxsize=8)
-def _tool_version(path: str) -> str | None:
-    try:
-        done = subprocess.run(
-            [path, "--version"], capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return parse_version_output(done.stdout or done.stderr)
-
-
 class UvEngine(VenvEngineBase):
     """PyPI virtual environments made and filled by uv (never downloads a Python)."""
 
@@ -1001,7 +989,7 @@ class UvEngine(VenvEngineBase):
         return uv_binary() is not None
 
     def version(self) -> str | None:
-        return _tool_version(self.uv_path) if self.uv_path else None
+        return tool_version(self.uv_path, "uv") if self.uv_path else None
 
     def _uv(self, *args: str | os.PathLike[str]) -> list[str]:
         if not self.uv_path:
