@@ -51,4 +51,5 @@ class EnvManagerApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         await self.tasks.shutdown()
+        await self.manager.aclose()
         self.task_store.close()

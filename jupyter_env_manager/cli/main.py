@@ -16,9 +16,9 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..core.errors import EnvManagerError
-from . import envs, info
+from . import envs, info, kernel
 
-SUBCOMMAND_MODULES = [info, envs]
+SUBCOMMAND_MODULES = [info, envs, kernel]
 
 
 def build_parser() -> argparse.ArgumentParser:

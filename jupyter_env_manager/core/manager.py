@@ -189,6 +189,13 @@ class EnvManager(LoggingConfigurable):
             self._engines[requested] = self._make_engine(requested)
         return self._engines[requested]
 
+    async def aclose(self) -> None:
+        """Let engines finish background clean-ups (rattler deletes staging folders)."""
+        for engine in self._engines.values():
+            drain = getattr(engine, "drain", None)
+            if drain is not None:
+                await drain()
+
     def engine_for(self, env: Environment) -> Engine:
         """The engine that manages an existing environment."""
         if env.kind == "venv":

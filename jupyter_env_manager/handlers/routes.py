@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .environments import CloneHandler, EnvironmentHandler, EnvironmentsHandler, ExportHandler
 from .info import InfoHandler
+from .kernels import KernelHandler
 from .packages import PackagesHandler, SearchHandler
 from .tasks import TaskHandler, TasksHandler
 
@@ -20,6 +21,7 @@ def api_routes() -> list[tuple[str, type]]:
         (rf"{API_PREFIX}/environments/{_ENV}/clone", CloneHandler),
         (rf"{API_PREFIX}/environments/{_ENV}/export", ExportHandler),
         (rf"{API_PREFIX}/environments/{_ENV}/packages", PackagesHandler),
+        (rf"{API_PREFIX}/environments/{_ENV}/kernel", KernelHandler),
         (rf"{API_PREFIX}/packages/search", SearchHandler),
         (rf"{API_PREFIX}/tasks", TasksHandler),
         (rf"{API_PREFIX}/tasks/(?P<task_id>[0-9a-f]{{32}})", TaskHandler),

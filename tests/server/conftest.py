@@ -38,6 +38,9 @@ def jp_server_config(local_channel: str, wheelhouse: Path, envs_root: Path):
         "ServerApp": {
             "jpserver_extensions": {"jupyter_env_manager": True},
             "allow_unauthenticated_access": False,
+            "kernel_spec_manager_class": (
+                "jupyter_env_manager.kernels.spec_manager.EnvKernelSpecManager"
+            ),
         },
         "EnvManager": {
             "default_engine": "rattler",

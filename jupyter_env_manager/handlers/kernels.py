@@ -1,0 +1,51 @@
+"""Make an environment a kernel (and write its kernelspec), or take the kernelspec away."""
+
+from __future__ import annotations
+
+import asyncio
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..core.errors import InvalidRequest
+from ..kernels import registration
+from ..kernels.add_kernel import add_kernel
+from ..kernels.spec_manager import EnvKernelSpecManager
+from .base import EnvManagerHandler
+
+
+class KernelHandler(EnvManagerHandler):
+    def _spec_manager(self) -> EnvKernelSpecManager:
+        ksm = self.kernel_spec_manager
+        if not isinstance(ksm, EnvKernelSpecManager):
+            raise InvalidRequest(
+                "Environment kernels are off: the server's kernel_spec_manager_class is not "
+                "jupyter_env_manager's EnvKernelSpecManager."
+            )
+        return ksm
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        env = self.manager.get(name)
+        ksm = self._spec_manager()
+
+        async def make_kernel(progress):  # type: ignore[no-untyped-def]
+            async def conda_install(target, specs):  # type: ignore[no-untyped-def]
+                return await self.manager.install(target.name, specs, progress=progress)
+
+            ready = await add_kernel(env, install=conda_install, progress=progress)
+            # Real kernelspec files let papermill and nbconvert use the environment too.
+            written = await asyncio.to_thread(
+                registration.register, ksm.kernels_for(ready), user=True
+            )
+            return {"kernels": [kernel.name for kernel in written]}
+
+        self.accepted(self.tasks.submit("add-kernel", env.name, make_kernel))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, name: str) -> None:
+        env = self.manager.get(name)
+        removed = await asyncio.to_thread(registration.unregister, str(env.prefix), user=True)
+        self.write_json({"removed": [kernel.name for kernel in removed]})

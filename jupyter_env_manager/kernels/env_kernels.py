@@ -1,0 +1,247 @@
+"""The kernels inside environments: read their specs and make them run in their env.
+
+Every `<prefix>/share/jupyter/kernels/<dir>/kernel.json` of an environment is a
+kernel (Python via ipykernel, but also R, Julia...). Its spec is kept as written
+except:
+
+- `argv[0]` given as a bare command (`python`, `R`) becomes the env's own
+  executable when the env has it (ipykernel's wheel writes plain `python`, which
+  would otherwise run whatever `python` the server finds first); `{prefix}` in any
+  argument becomes the env prefix;
+- `display_name` comes from the name format (`Python 3.12 [env: name]`);
+- `metadata.jupyter_env_manager` records the env (name, prefix, kind, engine,
+  kernel directory) and `metadata.kernel_provisioner` names our provisioner, which
+  applies the env's activation when the kernel starts. A spec that already names a
+  provisioner of its own keeps it.
+
+Specs carrying our registration marker are skipped: they are copies we wrote
+(see `registration`), and listing them would show the same kernel twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.models import Environment
+from . import naming
+
+PROVISIONER_NAME = "jupyter-env-manager"
+METADATA_KEY = "jupyter_env_manager"
+KERNELS_SUBDIR = Path("share", "jupyter", "kernels")
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EnvKernel:
+    """One kernel of one environment, with the spec the server hands out."""
+
+    name: str
+    env: Environment
+    kernel_dir: Path
+    spec: dict[str, Any] = field(hash=False, compare=False)
+
+    @property
+    def resource_dir(self) -> str:
+        return str(self.kernel_dir)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "display_name": self.spec.get("display_name", self.name),
+            "language": self.spec.get("language", ""),
+            "environment": self.env.name,
+            "prefix": str(self.env.prefix),
+            "kind": self.env.kind,
+            "resource_dir": self.resource_dir,
+        }
+
+
+def kernels_dir(prefix: Path) -> Path:
+    return prefix / KERNELS_SUBDIR
+
+
+def env_executable(prefix: Path, command: str, kind: str = "conda") -> Path | None:
+    """`command` inside the env (bin/ on POSIX; the usual conda/venv dirs on Windows)."""
+    if sys.platform == "win32":
+        dirs = [prefix / "Scripts", prefix, prefix / "Library" / "bin"]
+        names = [command, f"{command}.exe", f"{command}.bat", f"{command}.cmd"]
+        if kind == "venv":
+            dirs = [prefix / "Scripts"]
+    else:
+        dirs = [prefix / "bin"]
+        names = [command]
+    for directory in dirs:
+        for name in names:
+            candidate = directory / name
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
+    return None
+
+
+def interpreter(env: Environment) -> Path:
+    """The env's Python (whether or not it exists yet)."""
+    found = env_executable(env.prefix, "python", env.kind)
+    if found is not None:
+        return found
+    if sys.platform == "win32":
+        return env.prefix / ("Scripts" if env.kind == "venv" else "") / "python.exe"
+    return env.prefix / "bin" / "python"
+
+
+def rewrite_argv(argv: list[str], env: Environment) -> list[str]:
+    """Make the kernel command run the env's executables."""
+    prefix = str(env.prefix)
+    args = [arg.replace("{prefix}", prefix) for arg in argv]
+    if not args:
+        return args
+    first = args[0]
+    if os.sep not in first and "/" not in first:
+        found = env_executable(env.prefix, first, env.kind)
+        if found is not None:
+            args[0] = str(found)
+        elif first.lower().startswith("python"):
+            args[0] = str(interpreter(env))
+    return args
+
+
+def read_kernel_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        log.warning("Skipping unreadable kernel spec %s: %s", path, error)
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("argv"), list) or not data["argv"]:
+        log.warning("Skipping kernel spec without an argv list: %s", path)
+        return None
+    return data
+
+
+def spec_files(prefix: Path) -> list[Path]:
+    """The kernel.json files of an env, sorted (a missing kernels dir gives none)."""
+    try:
+        entries = sorted(os.scandir(kernels_dir(prefix)), key=lambda e: e.name)
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        candidate = Path(entry.path) / "kernel.json"
+        if entry.is_dir() and candidate.is_file():
+            found.append(candidate)
+    return found
+
+
+def is_registered_copy(spec: dict[str, Any]) -> bool:
+    marker = (spec.get("metadata") or {}).get(METADATA_KEY)
+    return isinstance(marker, dict) and bool(marker.get("registered"))
+
+
+def _env_label(env: Environment, short_name: str) -> str:
+    # Envs outside any envs dir are named by their full path; the short name reads better.
+    return short_name if os.path.isabs(env.name) else env.name
+
+
+def build_spec(
+    raw: dict[str, Any],
+    env: Environment,
+    kernel_dir: Path,
+    *,
+    env_label: str,
+    name_format: str,
+    provisioner: bool,
+) -> dict[str, Any]:
+    spec = dict(raw)
+    spec["argv"] = rewrite_argv([str(a) for a in raw["argv"]], env)
+    language = str(raw.get("language") or "")
+    spec["display_name"] = naming.display_name(
+        name_format,
+        language=naming.language_label(
+            str(raw.get("display_name") or ""), language, env.python_version
+        ),
+        environment=env_label,
+        kernel=kernel_dir.name,
+        kind=env.kind,
+        prefix=str(env.prefix),
+    )
+    metadata = dict(raw.get("metadata") or {})
+    metadata[METADATA_KEY] = {
+        "env_name": env.name,
+        "env_prefix": str(env.prefix),
+        "env_kind": env.kind,
+        "env_engine": env.engine,
+        "kernel_dir": kernel_dir.name,
+    }
+    own = metadata.get("kernel_provisioner")
+    own_name = own.get("provisioner_name") if isinstance(own, dict) else None
+    if provisioner and own_name in (None, "local-provisioner", PROVISIONER_NAME):
+        metadata["kernel_provisioner"] = {
+            "provisioner_name": PROVISIONER_NAME,
+            "config": {
+                "env_prefix": str(env.prefix),
+                "env_kind": env.kind,
+                "env_name": env.name,
+            },
+        }
+    spec["metadata"] = metadata
+    spec.setdefault("env", {})
+    return spec
+
+
+def build_env_kernels(
+    envs: Iterable[Environment],
+    *,
+    root_prefix: Path | None,
+    default_envs_dir: Path | None,
+    name_format: str = naming.DEFAULT_NAME_FORMAT,
+    provisioner: bool = True,
+) -> list[EnvKernel]:
+    """Every kernel of every env in `envs`, named as `naming` describes."""
+    env_list = list(envs)
+    conda_names = naming.conda_short_names(
+        (e.prefix for e in env_list if e.kind == "conda"),
+        root_prefix=root_prefix if root_prefix is not None else _base_prefix(env_list),
+        default_envs_dir=default_envs_dir,
+    )
+    venv_names = naming.venv_short_names(e.prefix for e in env_list if e.kind == "venv")
+    kernels: list[EnvKernel] = []
+    taken: set[str] = set()
+    for env in env_list:
+        key = os.path.normcase(os.path.abspath(env.prefix))
+        short = (conda_names if env.kind == "conda" else venv_names).get(key)
+        if short is None:
+            continue  # e.g. a conda-bld prefix
+        for path in spec_files(env.prefix):
+            raw = read_kernel_json(path)
+            if raw is None or is_registered_copy(raw):
+                continue
+            kernel_dir = path.parent
+            if env.kind == "conda":
+                name = naming.conda_kernel_name(short, kernel_dir.name, is_base=env.is_base)
+            else:
+                name = naming.venv_kernel_name(short, kernel_dir.name)
+            if name.lower() in taken:
+                # Two kernel dirs mapping to one name (`python3` and `python2`): first wins.
+                log.warning("Kernel %s of %s hides another of the same name", name, env.prefix)
+                continue
+            taken.add(name.lower())
+            spec = build_spec(
+                raw,
+                env,
+                kernel_dir,
+                env_label=_env_label(env, short),
+                name_format=name_format,
+                provisioner=provisioner,
+            )
+            kernels.append(EnvKernel(name=name, env=env, kernel_dir=kernel_dir, spec=spec))
+    return kernels
+
+
+def _base_prefix(envs: list[Environment]) -> Path | None:
+    return next((e.prefix for e in envs if e.is_base), None)

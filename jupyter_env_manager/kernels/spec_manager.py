@@ -1,0 +1,330 @@
+"""`EnvKernelSpecManager`: the server's kernels plus one kernel per kernel in each env.
+
+Installed as `ServerApp.kernel_spec_manager_class` by the shipped server config.
+
+Listing must stay fast with many environments (JupyterLab asks on every page load
+and every 61 s), so no subprocess ever runs here and the environment scan is
+cached. The cache key is a cheap fingerprint: the mtimes of the envs dirs, the
+venvs dir and environments.txt; for every candidate prefix (children of those
+dirs, prefixes in environments.txt, the root) the mtimes of `conda-meta/`,
+`pyvenv.cfg` and `share/jupyter/kernels/`; and of every kernel.json found. Making,
+removing or changing an env, or installing a kernel into one, changes one of them,
+so the next listing rescans. A fingerprint costs about one `stat` per path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
+from jupyter_client.provisioning import KernelProvisionerFactory
+from traitlets import Bool, List, TraitError, Unicode, validate
+
+from ..core import discovery
+from ..core.models import Environment
+from . import naming
+from .env_kernels import KERNELS_SUBDIR, PROVISIONER_NAME, EnvKernel, build_env_kernels
+
+_Fingerprint = tuple[object, ...]
+
+
+def _stat(path: Path | str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    # Size too: mtimes come from a coarse clock, two quick writes can share one.
+    return st.st_mtime_ns, st.st_ino, st.st_size
+
+
+def _prefix_stamp(prefix: Path | str) -> tuple[object, ...]:
+    base = os.fspath(prefix)
+    return (
+        _stat(os.path.join(base, "conda-meta")),
+        _stat(os.path.join(base, "pyvenv.cfg")),
+        _stat(os.path.join(base, KERNELS_SUBDIR)),
+    )
+
+
+def _children(directory: Path) -> list[str]:
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(e.path for e in entries if not e.name.startswith("."))
+    except OSError:
+        return []
+
+
+class EnvKernelSpecManager(KernelSpecManager):
+    """Kernel specs for every environment, plus (by default) the server's own."""
+
+    keep_plain_kernels = Bool(
+        True,
+        help="Also list the kernels Jupyter finds on its own (the server's python3, "
+        "kernels installed with `jupyter kernelspec install`).",
+    ).tag(config=True)
+
+    include_envs = Unicode(
+        "",
+        help="Only environments whose name or prefix matches this regular expression "
+        "(re.search) get kernels. Empty: all.",
+    ).tag(config=True)
+
+    exclude_envs = Unicode(
+        "",
+        help="Environments whose name or prefix matches this regular expression "
+        "(re.search) get no kernels. Empty: none excluded.",
+    ).tag(config=True)
+
+    hide_base_env = Bool(False, help="Give the conda base environment no kernels.").tag(config=True)
+
+    name_format = Unicode(
+        naming.DEFAULT_NAME_FORMAT,
+        help="Display name of environment kernels. Fields: {language} ('Python 3.12', "
+        "'R'), {environment}, {kernel}, {kind} ('conda' or 'venv'), {prefix}. "
+        f"nb_conda_kernels' style: {naming.NB_CONDA_KERNELS_NAME_FORMAT!r}.",
+    ).tag(config=True)
+
+    envs_dirs = List(
+        Unicode(),
+        default_value=None,
+        allow_none=True,
+        help="Conda envs directories to scan. None: those of EnvManager (conda's own).",
+    ).tag(config=True)
+
+    venvs_dir = Unicode(
+        None, allow_none=True, help="Virtualenvs directory to scan. None: EnvManager.venvs_dir."
+    ).tag(config=True)
+
+    environments_txt = Unicode(
+        None,
+        allow_none=True,
+        help="conda's list of known envs. None: ~/.conda/environments.txt.",
+    ).tag(config=True)
+
+    root_prefix = Unicode(
+        None,
+        allow_none=True,
+        help="The conda root (base) prefix. None: found from CONDA_EXE and friends; "
+        "empty string: no base environment.",
+    ).tag(config=True)
+
+    @validate("include_envs", "exclude_envs")
+    def _valid_regex(self, proposal: Any) -> str:
+        try:
+            re.compile(proposal["value"])
+        except re.error as error:
+            raise TraitError(f"Invalid regular expression {proposal['value']!r}: {error}") from None
+        return proposal["value"]
+
+    @validate("name_format")
+    def _valid_format(self, proposal: Any) -> str:
+        try:
+            naming.check_name_format(proposal["value"])
+        except ValueError as error:
+            raise TraitError(str(error)) from None
+        return proposal["value"]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._lock = threading.RLock()
+        self._locations: discovery.Locations | None = None
+        self._fingerprint: _Fingerprint | None = None
+        self._kernels: dict[str, EnvKernel] = {}
+        self._by_lower: dict[str, EnvKernel] = {}
+        self._kernel_files: list[str] = []
+        self._provisioner_ok: bool | None = None
+
+    # -- where to look -------------------------------------------------------
+
+    def locations(self) -> discovery.Locations:
+        """The discovery Locations, built once from our traits and EnvManager's config."""
+        with self._lock:
+            if self._locations is None:
+                self._locations = self._build_locations()
+            return self._locations
+
+    def _build_locations(self) -> discovery.Locations:
+        from ..core.manager import EnvManager
+
+        manager = EnvManager(config=self.config)
+        # Kept to see which prefixes are still being built: those are no kernels yet.
+        self._building_locks = manager.locks
+        venvs = self.venvs_dir if self.venvs_dir is not None else manager.venvs_dir
+        environ = dict(os.environ)
+        if self.root_prefix is not None:
+            # An explicit root replaces what the environment variables say.
+            for name in ("MAMBA_ROOT_PREFIX", "CONDA_EXE", "CONDA_PREFIX"):
+                environ.pop(name, None)
+            if self.root_prefix:
+                environ["MAMBA_ROOT_PREFIX"] = self.root_prefix
+        locations = discovery.Locations.default(venvs_dir=Path(venvs).expanduser(), environ=environ)
+        if self.envs_dirs is not None:
+            locations.conda_envs_dirs = [Path(d).expanduser() for d in self.envs_dirs]
+        elif manager.envs_dirs:
+            locations.conda_envs_dirs = [Path(d).expanduser() for d in manager.envs_dirs]
+        if self.environments_txt is not None:
+            locations.environments_txt = Path(self.environments_txt).expanduser()
+        return locations
+
+    # -- scanning ------------------------------------------------------------
+
+    def _fingerprint_now(self, locations: discovery.Locations) -> _Fingerprint:
+        parts: list[object] = []
+        prefixes: list[str] = []
+        for directory in [*locations.conda_envs_dirs, locations.venvs_dir]:
+            parts.append(_stat(directory))
+            prefixes += _children(directory)
+        parts.append(_stat(locations.environments_txt))
+        prefixes += [
+            os.fspath(p) for p in discovery.read_environments_txt(locations.environments_txt)
+        ]
+        if locations.root_prefix is not None:
+            prefixes.append(os.fspath(locations.root_prefix))
+        prefixes += [os.fspath(p) for p in locations.extra_prefixes]
+        parts += [(p, _prefix_stamp(p)) for p in prefixes]
+        parts.append((self.include_envs, self.exclude_envs, self.hide_base_env, self.name_format))
+        return tuple(parts)
+
+    def _files_fingerprint(self, files: list[str]) -> _Fingerprint:
+        # Catches a kernel.json edited in place, which changes no directory mtime.
+        return tuple(_stat(f) for f in files)
+
+    def _selected(self, envs: list[Environment]) -> list[Environment]:
+        include = re.compile(self.include_envs) if self.include_envs else None
+        exclude = re.compile(self.exclude_envs) if self.exclude_envs else None
+        chosen = []
+        for env in envs:
+            texts = (env.name, str(env.prefix))
+            if env.is_base and self.hide_base_env:
+                continue
+            if include is not None and not any(include.search(t) for t in texts):
+                continue
+            if exclude is not None and any(exclude.search(t) for t in texts):
+                continue
+            chosen.append(env)
+        return chosen
+
+    def _provisioner_available(self) -> bool:
+        if self._provisioner_ok is None:
+            probe = KernelSpec(
+                metadata={"kernel_provisioner": {"provisioner_name": PROVISIONER_NAME}}
+            )
+            factory = KernelProvisionerFactory.instance(parent=self.parent)
+            self._provisioner_ok = bool(factory.is_provisioner_available(probe))
+            if not self._provisioner_ok:
+                self.log.warning(
+                    "The %s kernel provisioner is not installed; environment kernels will "
+                    "run without activation (reinstall jupyter-env-manager).",
+                    PROVISIONER_NAME,
+                )
+        return self._provisioner_ok
+
+    def env_kernels(self) -> dict[str, EnvKernel]:
+        """Kernel name -> EnvKernel for every selected env, rescanned only on change."""
+        with self._lock:
+            locations = self.locations()
+            building = self._building_locks.building_prefixes()
+            # Taken before scanning: a change during the scan shows up next time.
+            fingerprint = (
+                (self._fingerprint_now(locations), frozenset(building)),
+                self._files_fingerprint(self._kernel_files),
+            )
+            if fingerprint == self._fingerprint:
+                return self._kernels
+            envs = self._selected(
+                [e for e in discovery.list_environments(locations) if e.prefix not in building]
+            )
+            root = locations.root_prefix
+            default_envs_dir = (
+                root / "envs"
+                if root is not None
+                else (locations.conda_envs_dirs[0] if locations.conda_envs_dirs else None)
+            )
+            kernels = build_env_kernels(
+                envs,
+                root_prefix=root,
+                default_envs_dir=default_envs_dir,
+                name_format=self.name_format,
+                provisioner=self._provisioner_available(),
+            )
+            self._kernels = {k.name: k for k in kernels}
+            self._by_lower = {k.name.lower(): k for k in kernels}
+            self._kernel_files = [os.path.join(k.kernel_dir, "kernel.json") for k in kernels]
+            self._fingerprint = (fingerprint[0], self._files_fingerprint(self._kernel_files))
+            self.log.debug("Found %d environment kernels in %d envs", len(kernels), len(envs))
+            return self._kernels
+
+    def kernels_for(self, env: Environment) -> list[EnvKernel]:
+        """The kernels of one environment (as listed, so filters apply)."""
+        wanted = os.path.normcase(os.path.abspath(env.prefix))
+        return [
+            k
+            for k in self.env_kernels().values()
+            if os.path.normcase(os.path.abspath(k.env.prefix)) == wanted
+        ]
+
+    def find_env_kernel(self, kernel_name: str) -> EnvKernel | None:
+        self.env_kernels()
+        with self._lock:
+            for candidate in [kernel_name, *naming.base_aliases(kernel_name)]:
+                found = self._by_lower.get(candidate.lower())
+                if found is not None:
+                    return found
+        return None
+
+    # -- KernelSpecManager API -------------------------------------------------
+
+    def find_kernel_specs(self) -> dict[str, str]:
+        specs = super().find_kernel_specs() if self.keep_plain_kernels else {}
+        for name, kernel in self.env_kernels().items():
+            if not self.allowed_kernelspecs or name in self.allowed_kernelspecs:
+                specs[name] = kernel.resource_dir
+        return specs
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        found = self.find_env_kernel(kernel_name)
+        if found is not None:
+            return self.kernel_spec_class(resource_dir=found.resource_dir, **found.spec)
+        if not self.keep_plain_kernels:
+            raise NoSuchKernel(kernel_name)
+        return super().get_kernel_spec(kernel_name)
+
+    def get_all_specs(self) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        if self.keep_plain_kernels:
+            for name in super().find_kernel_specs():
+                try:
+                    spec = super().get_kernel_spec(name)
+                except NoSuchKernel:
+                    continue
+                except Exception:
+                    self.log.warning("Error loading kernelspec %r", name, exc_info=True)
+                    continue
+                result[name] = {"resource_dir": spec.resource_dir, "spec": spec.to_dict()}
+        for name, kernel in self.env_kernels().items():
+            if self.allowed_kernelspecs and name not in self.allowed_kernelspecs:
+                continue
+            result[name] = {"resource_dir": kernel.resource_dir, "spec": _spec_dict(kernel)}
+        return result
+
+
+_SPEC_DEFAULTS: dict[str, Any] = {
+    "env": {},
+    "language": "",
+    "interrupt_mode": "signal",
+    "metadata": {},
+    "kernel_protocol_version": "",
+}
+
+
+def _spec_dict(kernel: EnvKernel) -> dict[str, Any]:
+    """The same keys `KernelSpec.to_dict()` gives, without building a HasTraits object."""
+    spec = kernel.spec
+    result = {key: spec.get(key, default) for key, default in _SPEC_DEFAULTS.items()}
+    result["argv"] = spec["argv"]
+    result["display_name"] = spec.get("display_name", kernel.name)
+    return result

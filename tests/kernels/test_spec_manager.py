@@ -1,0 +1,209 @@
+"""EnvKernelSpecManager on real directories: what it lists, how it names and rewrites
+specs, its filters, and that its cache follows every change on disk."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from jupyter_client.kernelspec import NoSuchKernel
+from traitlets import TraitError
+
+from jupyter_env_manager.kernels.env_kernels import PROVISIONER_NAME
+from jupyter_env_manager.kernels.spec_manager import EnvKernelSpecManager
+
+from .fake_envs import PYTHON_SPEC, fake_conda_env, fake_venv, write_kernel
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> dict[str, Path]:
+    dirs = {
+        "root": tmp_path / "miniforge",
+        "envs": tmp_path / "miniforge" / "envs",
+        "venvs": tmp_path / "venvs",
+        "txt": tmp_path / "environments.txt",
+    }
+    fake_conda_env(dirs["root"], kernels=("python3",))
+    dirs["envs"].mkdir()
+    dirs["venvs"].mkdir()
+    return dirs
+
+
+def manager(tree: dict[str, Path], **traits) -> EnvKernelSpecManager:
+    return EnvKernelSpecManager(
+        envs_dirs=[str(tree["envs"])],
+        venvs_dir=str(tree["venvs"]),
+        environments_txt=str(tree["txt"]),
+        root_prefix=str(tree["root"]),
+        **traits,
+    )
+
+
+def test_lists_every_kernel_of_every_env_with_env_interpreter(tree):
+    stats = fake_conda_env(tree["envs"] / "stats", kernels=("python3", "ir"))
+    web = fake_venv(tree["venvs"] / "web")
+    specs = manager(tree).get_all_specs()
+
+    assert {"conda-root-py", "conda-env-stats-py", "conda-env-stats-r", "venv-web-py"} <= set(specs)
+    assert "python3" in specs  # the server's own kernel is kept by default
+
+    py = specs["conda-env-stats-py"]
+    assert py["resource_dir"] == str(stats / "share/jupyter/kernels/python3")
+    assert py["spec"]["argv"] == [
+        str(stats / "bin/python"),
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        "{connection_file}",
+    ]
+    assert py["spec"]["display_name"] == "Python 3.12 [env: stats]"
+    assert py["spec"]["metadata"]["debugger"] is True  # the env's own metadata is kept
+    assert py["spec"]["metadata"]["jupyter_env_manager"] == {
+        "env_name": "stats",
+        "env_prefix": str(stats),
+        "env_kind": "conda",
+        "env_engine": "conda",
+        "kernel_dir": "python3",
+    }
+    assert py["spec"]["metadata"]["kernel_provisioner"] == {
+        "provisioner_name": PROVISIONER_NAME,
+        "config": {"env_prefix": str(stats), "env_kind": "conda", "env_name": "stats"},
+    }
+    r = specs["conda-env-stats-r"]["spec"]
+    assert r["argv"][0] == str(stats / "bin/R")  # the env's R, not one on PATH
+    assert r["display_name"] == "R [env: stats]"
+    assert r["language"] == "R"
+    assert specs["conda-root-py"]["spec"]["display_name"] == "Python 3.12 [env: base]"
+    assert specs["venv-web-py"]["spec"]["argv"][0] == str(web / "bin/python")
+    assert specs["venv-web-py"]["spec"]["display_name"] == "Python 3.11 [env: web]"
+
+
+def test_argv_rules_absolute_paths_kept_prefix_placeholder_filled(tree):
+    env = fake_conda_env(tree["envs"] / "odd", kernels=())
+    write_kernel(env, "abs", {**PYTHON_SPEC, "argv": ["/usr/bin/python3", "-m", "x"]})
+    write_kernel(env, "tmpl", {**PYTHON_SPEC, "argv": ["{prefix}/bin/python", "{prefix}/x"]})
+    write_kernel(env, "missing", {**PYTHON_SPEC, "argv": ["julia", "-i"]})
+    specs = manager(tree).get_all_specs()
+    assert specs["conda-env-odd-abs"]["spec"]["argv"] == ["/usr/bin/python3", "-m", "x"]
+    assert specs["conda-env-odd-tmpl"]["spec"]["argv"] == [
+        f"{env}/bin/python",
+        f"{env}/x",
+    ]
+    # Not in the env: left for PATH (the activated PATH has the env's bin first).
+    assert specs["conda-env-odd-missing"]["spec"]["argv"][0] == "julia"
+
+
+def test_broken_and_registered_specs_are_skipped(tree):
+    env = fake_conda_env(tree["envs"] / "mixed")
+    broken = env / "share/jupyter/kernels/broken"
+    broken.mkdir()
+    (broken / "kernel.json").write_text("{not json")
+    write_kernel(
+        env, "copy", {**PYTHON_SPEC, "metadata": {"jupyter_env_manager": {"registered": True}}}
+    )
+    names = set(manager(tree).find_kernel_specs())
+    assert "conda-env-mixed-py" in names
+    assert not {n for n in names if "broken" in n or "copy" in n}
+
+
+def test_get_kernel_spec_sync_case_insensitive_and_base_alias(tree):
+    fake_conda_env(tree["envs"] / "Stats")
+    ksm = manager(tree)
+    spec = ksm.get_kernel_spec("conda-env-Stats-py")
+    assert spec.argv[0] == str(tree["envs"] / "Stats/bin/python")
+    assert ksm.get_kernel_spec("CONDA-ENV-STATS-PY").argv == spec.argv
+    # nb_conda_kernels names base `conda-root-*`; `conda-base-*` finds it too.
+    assert ksm.get_kernel_spec("conda-base-py").argv[0] == str(tree["root"] / "bin/python")
+    assert ksm.get_kernel_spec("python3").language == "python"
+    with pytest.raises(NoSuchKernel):
+        ksm.get_kernel_spec("conda-env-nope-py")
+
+
+def test_filters_and_plain_kernels_switch(tree):
+    for name in ("keep-a", "keep-b", "scratch"):
+        fake_conda_env(tree["envs"] / name)
+    fake_venv(tree["venvs"] / "tool")
+    names = set(
+        manager(
+            tree, include_envs="^keep|tool", exclude_envs="-b$", hide_base_env=True
+        ).find_kernel_specs()
+    )
+    assert {"conda-env-keep-a-py", "venv-tool-py", "python3"} <= names
+    assert not names & {"conda-env-keep-b-py", "conda-env-scratch-py", "conda-root-py"}
+
+    only_envs = manager(tree, keep_plain_kernels=False)
+    assert "python3" not in only_envs.get_all_specs()
+    with pytest.raises(NoSuchKernel):
+        only_envs.get_kernel_spec("python3")
+
+
+def test_exclude_matches_prefixes_too(tree):
+    fake_conda_env(tree["envs"] / "a")
+    names = manager(tree, exclude_envs=str(tree["envs"])).find_kernel_specs()
+    assert "conda-env-a-py" not in names
+    assert "conda-root-py" in names
+
+
+def test_nb_conda_kernels_display_format(tree):
+    fake_conda_env(tree["envs"] / "foo")
+    ksm = manager(tree, name_format="{language} [conda env:{environment}]")
+    assert ksm.get_kernel_spec("conda-env-foo-py").display_name == "Python 3.12 [conda env:foo]"
+
+
+@pytest.mark.parametrize(
+    ("trait", "value"),
+    [("include_envs", "(unclosed"), ("exclude_envs", "*bad"), ("name_format", "{nope}")],
+)
+def test_bad_traits_are_refused(tree, trait, value):
+    with pytest.raises(TraitError):
+        manager(tree, **{trait: value})
+
+
+def test_cache_is_reused_until_something_changes(tree):
+    ksm = manager(tree)
+    first = ksm.env_kernels()
+    assert ksm.env_kernels() is first  # nothing changed: no rescan
+
+    env = fake_conda_env(tree["envs"] / "fresh")  # new env
+    assert "conda-env-fresh-py" in ksm.env_kernels()
+
+    fake_venv(tree["venvs"] / "v1", kernels=())  # venv without kernel...
+    assert "venv-v1-py" not in ksm.env_kernels()
+    write_kernel(tree["venvs"] / "v1", "python3", PYTHON_SPEC)  # ...gets one
+    assert "venv-v1-py" in ksm.env_kernels()
+
+    spec_file = env / "share/jupyter/kernels/python3/kernel.json"
+    edited = {**PYTHON_SPEC, "language": "python", "env": {"EDITED": "yes, in place"}}
+    spec_file.write_text(json.dumps(edited))  # edited in place: no dir mtime changes
+    assert ksm.get_kernel_spec("conda-env-fresh-py").env == {"EDITED": "yes, in place"}
+
+    shutil.rmtree(env)  # env removed
+    assert "conda-env-fresh-py" not in ksm.env_kernels()
+
+
+def test_envs_listed_only_in_environments_txt_come_and_go(tree, tmp_path):
+    outside = fake_conda_env(tmp_path / "elsewhere" / "proj-env")
+    tree["txt"].write_text(f"{outside}\n")
+    ksm = manager(tree)
+    spec = ksm.get_kernel_spec("conda-env-proj-env-py")
+    # Named by path in discovery; the display shows the short name.
+    assert spec.display_name == "Python 3.12 [env: proj-env]"
+    assert spec.metadata["jupyter_env_manager"]["env_name"] == str(outside)
+    shutil.rmtree(outside)  # environments.txt still lists it
+    assert "conda-env-proj-env-py" not in ksm.find_kernel_specs()
+
+
+def test_hundred_envs_warm_listing_is_fast(tree):
+    for i in range(100):
+        fake_conda_env(tree["envs"] / f"env{i:03d}")
+    ksm = manager(tree)
+    assert len(ksm.get_all_specs()) >= 101
+    started = time.perf_counter()
+    for _ in range(10):
+        ksm.get_all_specs()
+    per_call = (time.perf_counter() - started) / 10
+    # Measured about 3 ms here; generous so a loaded CI machine does not flake.
+    assert per_call < 0.05
