@@ -25,7 +25,7 @@ from rattler import Subdir
 from jupyter_env_manager.core import discovery
 from jupyter_env_manager.core.info import uv_binary
 from jupyter_env_manager.core.models import Environment
-from tests.rattler.channel_builder import build_channel
+from tests.conftest import SERVER_APP_CONFIG
 
 # Fixed now, before pytest-jupyter points HOME at a temporary directory, so every
 # session reuses uv's warm cache.
@@ -104,11 +104,6 @@ def venv_env(kernel_dirs: KernelDirs) -> Environment:
     return find_env(kernel_dirs, prefix)
 
 
-@pytest.fixture(scope="session")
-def channel_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return build_channel(tmp_path_factory.mktemp("kernel-channel"))
-
-
 async def _rattler_install(channel: str, prefix: Path, cache: Path, specs: list[str]) -> None:
     gateway = rattler.Gateway(cache_dir=cache / "repodata")
     records = await rattler.solve(
@@ -122,9 +117,9 @@ def make_conda_prefix(channel: str, prefix: Path, cache: Path, specs: list[str])
 
 
 @pytest.fixture(scope="session")
-def conda_env(kernel_dirs: KernelDirs, channel_url: str) -> Environment:
+def conda_env(kernel_dirs: KernelDirs, local_channel: str) -> Environment:
     prefix = kernel_dirs.conda_envs / "kconda"
-    make_conda_prefix(channel_url, prefix, kernel_dirs.root / "cache", ["python", "activator"])
+    make_conda_prefix(local_channel, prefix, kernel_dirs.root / "cache", ["python", "activator"])
     uv("pip", "install", "--quiet", "--python", str(prefix / "bin" / "python"), "ipykernel")
     return find_env(kernel_dirs, prefix)
 
@@ -132,13 +127,7 @@ def conda_env(kernel_dirs: KernelDirs, channel_url: str) -> Environment:
 @pytest.fixture
 def jp_server_config(kernel_dirs: KernelDirs):
     return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_env_manager": True},
-            "allow_unauthenticated_access": False,
-            "kernel_spec_manager_class": (
-                "jupyter_env_manager.kernels.spec_manager.EnvKernelSpecManager"
-            ),
-        },
+        "ServerApp": dict(SERVER_APP_CONFIG),
         "EnvKernelSpecManager": kernel_dirs.spec_manager_config(),
     }
 

@@ -7,20 +7,6 @@ from pathlib import Path
 import pytest
 
 from jupyter_env_manager.core.manager import EnvManager
-from tests.rattler.channel_builder import build_channel, build_wheel
-
-
-@pytest.fixture(scope="session")
-def local_channel(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return build_channel(tmp_path_factory.mktemp("channel"))
-
-
-@pytest.fixture(scope="session")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("wheelhouse")
-    for version in ("1.2", "1.3"):
-        build_wheel(folder, "tiny-pkg", version)
-    return folder
 
 
 @pytest.fixture

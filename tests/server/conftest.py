@@ -11,20 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.rattler.channel_builder import build_channel, build_wheel
-
-
-@pytest.fixture(scope="session")
-def local_channel(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return build_channel(tmp_path_factory.mktemp("channel"))
-
-
-@pytest.fixture(scope="session")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("wheelhouse")
-    for version in ("1.2", "1.3"):
-        build_wheel(folder, "tiny-pkg", version)
-    return folder
+from tests.conftest import SERVER_APP_CONFIG
 
 
 @pytest.fixture
@@ -35,13 +22,7 @@ def envs_root(tmp_path: Path) -> Path:
 @pytest.fixture
 def jp_server_config(local_channel: str, wheelhouse: Path, envs_root: Path):
     return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_env_manager": True},
-            "allow_unauthenticated_access": False,
-            "kernel_spec_manager_class": (
-                "jupyter_env_manager.kernels.spec_manager.EnvKernelSpecManager"
-            ),
-        },
+        "ServerApp": dict(SERVER_APP_CONFIG),
         "EnvManager": {
             "default_engine": "rattler",
             "channels": [local_channel],
