@@ -7,9 +7,10 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Unicode, default
+from traitlets import Bool, Unicode, default
 
 from . import __version__
+from .core.errors import EnvManagerError
 from .core.manager import EnvManager
 from .events import SCHEMA_FILES, TASK_EVENT_SCHEMA_ID
 from .handlers.routes import api_routes
@@ -25,6 +26,10 @@ class EnvManagerApp(ExtensionApp):
     classes = [EnvManager]
 
     tasks_db = Unicode(help="SQLite file holding the task history.").tag(config=True)
+
+    warm_search_index = Bool(
+        True, help="Load the default channels' package index in the background at start."
+    ).tag(config=True)
 
     @default("tasks_db")
     def _default_tasks_db(self) -> str:
@@ -42,6 +47,14 @@ class EnvManagerApp(ExtensionApp):
             self.log.warning("Task %s (%s %s) was interrupted", task.id, task.operation,
                              task.environment)  # fmt: skip
         self.manager.clean_interrupted_builds()
+        if self.warm_search_index:
+            self.serverapp.io_loop.add_callback(self._warm_search)
+
+    def _warm_search(self) -> None:
+        try:
+            self.manager.warm_search()
+        except EnvManagerError as error:  # e.g. no engine for the configured default
+            self.log.info("Not warming the package index: %s", error.message)
 
     def _emit_task_event(self, data: dict[str, object]) -> None:
         self.serverapp.event_logger.emit(schema_id=TASK_EVENT_SCHEMA_ID, data=data)

@@ -193,7 +193,13 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     kind = "venv" if args.pypi else "conda"
-    found = _run(args, lambda m, p: m.search(args.query, kind=kind, channels=args.channel or None))
+
+    async def work(manager: EnvManager, progress: ProgressPrinter) -> list[Package]:
+        # A one-shot process has no later request to serve from the cache: wait.
+        manager.search_cache.first_wait = None
+        return await manager.search(args.query, kind=kind, channels=args.channel or None)
+
+    found = _run(args, work)
     rows = [f"{p.name:<30} {p.version:<16} {p.channel or p.source}" for p in found]
     _emit(args, [p.to_json() for p in found], "\n".join(rows) or "No packages found.")
     return 0

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_runtime_dir
-from traitlets import Bool, Enum, List, Unicode, default
+from traitlets import Bool, Enum, Float, List, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 from . import discovery, specfiles
@@ -42,6 +42,7 @@ from .models import (
     ignore_progress,
 )
 from .names import validate_env_name
+from .search_cache import SearchCache
 
 ENGINE_CHOICES = ("auto", "conda", "mamba", "micromamba", "rattler", "uv", "venv")
 CONDA_CLI_PREFERENCE = ("mamba", "conda", "micromamba")
@@ -105,6 +106,19 @@ class EnvManager(LoggingConfigurable):
 
     locks_dir = Unicode(help="Where per-environment lock files live.").tag(config=True)
 
+    search_cache_seconds = Float(
+        3600.0, help="How long a search answer is fresh; older ones refresh in the background."
+    ).tag(config=True)
+
+    search_first_wait = Float(
+        15.0,
+        allow_none=True,
+        help=(
+            "How long a search on a cold index may wait before answering 'still loading' "
+            "(None: wait)."
+        ),
+    ).tag(config=True)
+
     @default("locks_dir")
     def _default_locks_dir(self) -> str:
         return os.path.join(jupyter_runtime_dir(), "env-manager-locks")
@@ -113,6 +127,9 @@ class EnvManager(LoggingConfigurable):
         super().__init__(**kwargs)
         self._engines: dict[str, Engine] = {}
         self.locks = EnvironmentLocks(Path(self.locks_dir))
+        self.search_cache = SearchCache(
+            ttl=self.search_cache_seconds, first_wait=self.search_first_wait
+        )
 
     # -- where things are ---------------------------------------------------
 
@@ -190,7 +207,9 @@ class EnvManager(LoggingConfigurable):
         return self._engines[requested]
 
     async def aclose(self) -> None:
-        """Let engines finish background clean-ups (rattler deletes staging folders)."""
+        """Stop background lookups; let engines finish their clean-ups (rattler deletes
+        staging folders)."""
+        await self.search_cache.close()
         for engine in self._engines.values():
             drain = getattr(engine, "drain", None)
             if drain is not None:
@@ -422,14 +441,24 @@ class EnvManager(LoggingConfigurable):
     async def search(
         self, query: str, *, kind: EnvKind = "conda", channels: list[str] | None = None
     ) -> list[Package]:
+        """Search through the background-refreshed cache (see SearchCache)."""
         if not isinstance(query, str) or not query.strip():
             raise InvalidRequest("Type part of a package name to search for.")
         engine = self.engine(kind=kind) if kind == "venv" else self.engine_for_search()
-        return await engine.search(query.strip(), channels)
+        text = query.strip()
+        key = (engine.name, tuple(channels or self.channels), text.lower())
+        return await self.search_cache.search(key, lambda: engine.search(text, channels))
 
     def engine_for_search(self) -> Engine:
         default = self.default_engine if self.default_engine not in ("uv", "venv") else "auto"
         return self.engine(default)
+
+    def warm_search(self) -> None:
+        """Load the default channels' package index in the background, so the first
+        search a user makes answers from memory."""
+        engine = self.engine_for_search()
+        key = (engine.name, tuple(self.channels), "python")
+        asyncio.ensure_future(self.search_cache.warm(key, lambda: engine.search("python", None)))
 
     async def export(self, name: str, fmt: str) -> str:
         if fmt not in EXPORT_FORMATS:

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -89,6 +90,8 @@ class LocalIndex:
         self.wheelhouse = wheelhouse
         self.html_project_list = html_project_list
         self.requests: list[str] = []
+        #: Seconds to wait before answering the project list, like a big slow index.
+        self.delay = 0.0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/simple/"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -129,6 +132,7 @@ class LocalIndex:
                 parts = [p for p in self.path.split("?")[0].split("/") if p]
                 json_type = "application/vnd.pypi.simple.v1+json"
                 if parts == ["simple"]:
+                    time.sleep(index.delay)
                     if index.html_project_list:
                         links = "".join(f'<a href="{n}/">{n}</a>\n' for n in projects)
                         self._send(f"<html><body>{links}</body></html>".encode(), "text/html")
