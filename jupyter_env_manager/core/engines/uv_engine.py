@@ -685,7 +685,11 @@ class VenvEngineBase(Engine):
         dry_run: bool = False,
         progress: ProgressCallback = ignore_progress,
     ) -> ChangePlan:
-        """Upgrade `names` (or every requested package) within the recorded requirements."""
+        """Upgrade `names` (or every requested package within the recorded requirements).
+
+        Naming a package lifts its own recorded pin, as `conda update NAME` does: the
+        user asked for newer, and the record then keeps the bare name.
+        """
         python = self._python_of(env)
         before = list_pip_packages(env.prefix)
         requested = requested_or_guessed(env.prefix, before)
@@ -703,8 +707,12 @@ class VenvEngineBase(Engine):
                 raise InvalidRequest(
                     f"Not installed in {env.name}, so cannot be updated: {', '.join(missing)}."
                 )
-            by_name = {_requirement_name(r): r for r in requested}
-            extra = [name for name in wanted if name not in by_name]
+            # Lift the pins of named packages; dependencies stay unrecorded.
+            requested = [
+                _requirement_name(r) if _requirement_name(r) in wanted else r for r in requested
+            ]
+            recorded = {_requirement_name(r) for r in requested}
+            extra = [name for name in wanted if name not in recorded]
             options = InstallOptions(
                 requirements=tuple([*requested, *extra]), dry_run=dry_run, upgrade=tuple(wanted)
             )
@@ -713,6 +721,8 @@ class VenvEngineBase(Engine):
         result = await self._install(python, options, progress)
         if dry_run:
             return self._dry_run_plan(result, before)
+        if names is not None:
+            write_requested(env.prefix, requested)
         return diff_plan(before, list_pip_packages(env.prefix), dry_run=False)
 
     async def uninstall(
