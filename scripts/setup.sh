@@ -86,8 +86,15 @@ install_js() {
 
 build_extension() {
   install_js
+  local sources
+  mapfile -t sources < <(find src style schema -type f 2>/dev/null | sort)
+  if stamp_is_current build package.json tsconfig.json "${sources[@]}" \
+    && [ -f jupyter_env_manager/labextension/package.json ]; then
+    return
+  fi
   log "Building the JupyterLab extension"
   jlpm build >/dev/null
+  stamp_write build package.json tsconfig.json "${sources[@]}"
 }
 
 setup_dev() {
