@@ -6,6 +6,7 @@ import argparse
 import json
 
 from ..core.info import collect_info
+from .config import make_manager
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -16,10 +17,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     info = collect_info()
+    info["default_engine"] = make_manager().default_engine_info()
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
     print(f"jupyter-env-manager {info['version']}")
+    default = info["default_engine"]
+    print(f"default engine: {default['resolved'] or 'none available'} ({default['configured']})")
     print("engines:")
     for engine in info["engines"]:  # type: ignore[union-attr]
         if engine["available"]:

@@ -26,6 +26,7 @@ from .errors import (
     EngineUnavailable,
     EnvironmentExists,
     EnvironmentNotFound,
+    EnvManagerError,
     InvalidRequest,
     ProtectedEnvironment,
 )
@@ -205,6 +206,14 @@ class EnvManager(LoggingConfigurable):
         if requested not in self._engines:
             self._engines[requested] = self._make_engine(requested)
         return self._engines[requested]
+
+    def default_engine_info(self) -> dict[str, str | None]:
+        """What `default_engine` is set to and which engine that means here."""
+        try:
+            resolved: str | None = self.engine().name
+        except EnvManagerError:
+            resolved = None
+        return {"configured": self.default_engine, "resolved": resolved}
 
     async def aclose(self) -> None:
         """Stop background lookups; let engines finish their clean-ups (rattler deletes

@@ -15,4 +15,5 @@ class InfoHandler(EnvManagerHandler):
     async def get(self) -> None:
         # The first call probes tools with subprocesses; keep the event loop free.
         info = await asyncio.to_thread(collect_info)
+        info["default_engine"] = self.manager.default_engine_info()
         self.write_json(info)
