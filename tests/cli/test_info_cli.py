@@ -42,3 +42,17 @@ def test_unknown_command_fails_with_message():
     done = run("frobnicate")
     assert done.returncode != 0
     assert "invalid choice" in done.stderr
+
+
+def test_info_resolves_auto_to_the_embedded_engine_without_conda(tmp_path):
+    import os
+    import shutil
+
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [JUPYTER, "env-manager", "info", "--json"], capture_output=True, text=True, env=env
+    )
+    default = json.loads(done.stdout)["default_engine"]
+    assert default["configured"] == "auto"
+    if not any(shutil.which(tool) for tool in ("mamba", "conda", "micromamba")):
+        assert default["resolved"] == "rattler"

@@ -24,9 +24,8 @@ async def test_info_reports_package_version_and_true_engine_list(jp_fetch):
     for tool in ("conda", "mamba", "micromamba"):
         assert engines[tool]["available"] is (shutil.which(tool) is not None)
 
-    # No conda here, so `auto` falls back to the embedded engine.
-    if not any(engines[tool]["available"] for tool in ("conda", "mamba", "micromamba")):
-        assert info["default_engine"] == {"configured": "auto", "resolved": "rattler"}
+    # The test server configures the embedded engine by name.
+    assert info["default_engine"] == {"configured": "rattler", "resolved": "rattler"}
     assert engines["rattler"]["available"] is True
     assert engines["rattler"]["version"] == metadata.version("py-rattler")
 
