@@ -16,9 +16,9 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..core.errors import EnvManagerError
-from . import envs, info, kernel
+from . import envs, grid, info, kernel
 
-SUBCOMMAND_MODULES = [info, envs, kernel]
+SUBCOMMAND_MODULES = [info, envs, kernel, grid]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,227 @@
+"""Fresh kernels without waiting for them: start the next one while the current run works.
+
+A kernel start costs most of a second, more than a short notebook. The pool keeps
+one spare kernel starting per (kernel name, working directory): `acquire` hands
+the spare over (or starts one when there is none) and at once begins the next
+spare, so the start overlaps the run. A kernel serves exactly one run and is then
+killed; no run ever sees another run's state.
+
+Parallel starts race for TCP ports (jupyter_client picks free ports, then the
+kernel binds them; another process can take one in between), so a failed start is
+retried with a fresh set of ports. A spare nobody takes is killed after
+`idle_timeout`, so an idle worker does not hold kernels forever.
+
+All methods run on one asyncio loop (the worker's execution loop).
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import logging
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from jupyter_client.manager import AsyncKernelManager
+
+from .errors import KernelNotFound
+
+log = logging.getLogger(__name__)
+
+PoolKey = tuple[str, str]
+
+
+class KernelStartFailed(RuntimeError):
+    """The kernel did not start after every attempt."""
+
+
+@dataclass
+class PooledKernel:
+    km: AsyncKernelManager
+    kc: Any
+    kernel_name: str
+    cwd: str
+    started: float
+    #: `sys.prefix` as the kernel reports it (Python kernels), for the fingerprint check.
+    prefix: str | None = None
+    pid: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def _ask_prefix(kc: Any, timeout: float) -> str | None:
+    """The kernel's `sys.prefix`, from a silent execute_request with a user expression."""
+    msg_id = kc.execute(
+        "", silent=True, store_history=False, user_expressions={"p": "__import__('sys').prefix"}
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        reply = await kc.get_shell_msg(timeout=remaining)
+        if reply.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        result = reply["content"].get("user_expressions", {}).get("p", {})
+        if result.get("status") != "ok":
+            return None
+        try:
+            return str(ast.literal_eval(result["data"]["text/plain"]))
+        except (KeyError, ValueError, SyntaxError):
+            return None
+
+
+def _kernel_pid(km: AsyncKernelManager) -> int | None:
+    provisioner = getattr(km, "provisioner", None)
+    process = getattr(provisioner, "process", None)
+    return getattr(process, "pid", None)
+
+
+async def kill_kernel(kernel: PooledKernel) -> None:
+    """Stop a kernel at once: a run is over, so a graceful shutdown only costs time."""
+    try:
+        kernel.kc.stop_channels()
+    except Exception:  # noqa: BLE001 - the channels may already be gone with the kernel
+        pass
+    try:
+        await kernel.km.shutdown_kernel(now=True)
+    except Exception as error:  # noqa: BLE001 - a dead kernel cannot be shut down twice
+        log.debug("kernel shutdown: %s", error)
+
+
+class KernelPool:
+    def __init__(
+        self,
+        spec_manager_factory: Callable[[], KernelSpecManager],
+        *,
+        start_timeout: float = 60.0,
+        start_attempts: int = 3,
+        idle_timeout: float = 120.0,
+        prefetch: bool = True,
+    ) -> None:
+        self._spec_manager_factory = spec_manager_factory
+        self._ksm: KernelSpecManager | None = None
+        self.start_timeout = start_timeout
+        self.start_attempts = start_attempts
+        self.idle_timeout = idle_timeout
+        self.prefetch = prefetch
+        self._spares: dict[PoolKey, asyncio.Task[PooledKernel]] = {}
+        self._idle_timers: dict[PoolKey, asyncio.TimerHandle] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+        self.started_count = 0
+
+    @property
+    def spec_manager(self) -> KernelSpecManager:
+        if self._ksm is None:
+            self._ksm = self._spec_manager_factory()
+        return self._ksm
+
+    async def _start_once(self, kernel_name: str, cwd: str) -> PooledKernel:
+        km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=self.spec_manager)
+        started = time.monotonic()
+        # The kernel's own stderr only carries startup warnings; run output goes over iopub.
+        await km.start_kernel(cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=self.start_timeout)
+            kernel = PooledKernel(km=km, kc=kc, kernel_name=kernel_name, cwd=cwd, started=started)
+            kernel.pid = _kernel_pid(km)
+            language = (km.kernel_spec.language if km.kernel_spec else "") or ""
+            if language.lower() == "python":
+                kernel.prefix = await _ask_prefix(kc, self.start_timeout)
+        except BaseException:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+            raise
+        self.started_count += 1
+        return kernel
+
+    async def start_kernel(self, kernel_name: str, cwd: str) -> PooledKernel:
+        """A fresh kernel, retrying failed starts (port races, slow file systems)."""
+        last: BaseException | None = None
+        for attempt in range(1, self.start_attempts + 1):
+            try:
+                return await self._start_once(kernel_name, cwd)
+            except NoSuchKernel:
+                raise KernelNotFound(f"No kernel named {kernel_name!r} on this worker.") from None
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - any start failure is worth a retry
+                last = error
+                log.warning("kernel %s start attempt %d failed: %s", kernel_name, attempt, error)
+                await asyncio.sleep(0.2 * attempt)
+        raise KernelStartFailed(
+            f"Kernel {kernel_name!r} did not start after {self.start_attempts} attempts: {last}"
+        )
+
+    def _spawn_spare(self, key: PoolKey) -> None:
+        self._spares[key] = asyncio.ensure_future(self.start_kernel(*key))
+        loop = asyncio.get_running_loop()
+        old = self._idle_timers.pop(key, None)
+        if old is not None:
+            old.cancel()
+        self._idle_timers[key] = loop.call_later(self.idle_timeout, self._drop_spare, key)
+
+    def _drop_spare(self, key: PoolKey) -> None:
+        self._idle_timers.pop(key, None)
+        task = self._spares.pop(key, None)
+        if task is not None:
+            self._dispose(task)
+
+    def _dispose(self, task: asyncio.Task[PooledKernel]) -> None:
+        async def dispose() -> None:
+            try:
+                kernel = await task
+            except BaseException:  # noqa: BLE001 - a failed spare has nothing to stop
+                return
+            await kill_kernel(kernel)
+
+        closing = asyncio.ensure_future(dispose())
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
+
+    def ensure_spare(self, kernel_name: str, cwd: str) -> None:
+        """Start a spare for this key unless one exists (call on the pool's loop)."""
+        if (kernel_name, cwd) not in self._spares:
+            self._spawn_spare((kernel_name, cwd))
+
+    async def acquire(self, kernel_name: str, cwd: str) -> PooledKernel:
+        """A kernel no run has used; also starts the next spare for this key."""
+        key = (kernel_name, cwd)
+        spare = self._spares.pop(key, None)
+        timer = self._idle_timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()
+        if self.prefetch:
+            self._spawn_spare(key)
+        if spare is not None:
+            try:
+                kernel = await spare
+                if await kernel.km.is_alive():
+                    return kernel
+                await kill_kernel(kernel)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - fall back to a start of our own
+                log.warning("spare kernel unusable, starting another: %s", error)
+        return await self.start_kernel(kernel_name, cwd)
+
+    def release(self, kernel: PooledKernel) -> None:
+        """Kill a used kernel in the background; the next run need not wait for it."""
+        closing = asyncio.ensure_future(kill_kernel(kernel))
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
+
+    async def close(self) -> None:
+        """Kill spares and wait for every pending kill."""
+        for key in list(self._spares):
+            self._drop_spare(key)
+        for timer in self._idle_timers.values():
+            timer.cancel()
+        self._idle_timers.clear()
+        if self._closing:
+            await asyncio.gather(*list(self._closing), return_exceptions=True)

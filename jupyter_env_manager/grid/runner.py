@@ -1,0 +1,429 @@
+"""Drive a grid on Dask: one task per run, retries, exactly-once records, cancel, resume.
+
+`GridSearch` is what a CLI or a server holds: `await run()` executes every
+unfinished run of a stored grid and returns a `GridSummary`; `cancel()` stops it
+(kernels of running runs are killed; those runs become `cancelled` and `pending`
+ones stay pending, so a later `run()` resumes them); `status()` is a snapshot for
+polling; `on_event` receives a `GridEvent` for every run start and end.
+
+Cluster: by default an embedded `LocalCluster` with one single-threaded worker
+process per core (never more workers than runs); with `scheduler_address` the
+same tasks go to an existing cluster, whose workers need this package and the
+kernel. The Dask scheduler keeps nothing on disk, so the store is the truth:
+runs are marked `running` when a worker reports the start (a worker event), and
+final outcomes are written once by the coordinator.
+
+Failures: a run whose kernel died is resubmitted on a fresh kernel; a task lost
+with its worker is rescheduled by Dask (up to `distributed.scheduler.allowed-failures`),
+and a `KilledWorker` or any other task error is resubmitted too; each run gets at
+most `max_attempts` submissions, then it is recorded as `failed` with the reason.
+A cell error, a timeout or a fingerprint refusal is final at once: repeating it
+would give the same answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidGrid
+from .notebook import notebook_hash as compute_notebook_hash
+from .notebook import read_notebook
+from .plan import GridPlan
+from .results import best_parameters, results_frame, write_results
+from .store import FINAL_STATUSES, GridStore
+from .worker import RunRequest, begin_grid, cancel_grid, close_pool, event_topic, run_point
+
+log = logging.getLogger(__name__)
+
+RUNS_SUBDIR = "runs"
+
+
+@dataclass(frozen=True)
+class GridEvent:
+    grid_id: str
+    #: "grid_started", "run_started", "run_finished", "run_retry", "grid_finished"
+    kind: str
+    index: int | None = None
+    status: str | None = None
+    message: str = ""
+    done: int = 0
+    total: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class GridSummary:
+    grid_id: str
+    out_dir: str
+    state: str
+    counts: dict[str, int]
+    executed: int
+    results_csv: str | None
+    results_parquet: str | None
+    best: dict[str, Any] | None
+    wall_time: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+EventCallback = Callable[[GridEvent], None]
+
+
+def _ignore(event: GridEvent) -> None:
+    pass
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def _finished_cleanly(task: asyncio.Task[None] | None) -> bool:
+    if task is None or not task.done() or task.cancelled():
+        return False
+    return task.exception() is None
+
+
+class GridSearch:
+    def __init__(
+        self,
+        store: GridStore,
+        grid_id: str,
+        *,
+        workers: int | None = None,
+        scheduler_address: str | None = None,
+        max_attempts: int = 3,
+        on_event: EventCallback | None = None,
+        prefetch: bool = True,
+    ) -> None:
+        if workers is not None and workers < 1:
+            raise InvalidGrid(f"workers must be at least 1, got {workers}.")
+        if max_attempts < 1:
+            raise InvalidGrid(f"max_attempts must be at least 1, got {max_attempts}.")
+        self.store = store
+        self.grid_id = grid_id
+        self.record = store.grid(grid_id)
+        self.workers = workers
+        self.scheduler_address = scheduler_address
+        self.max_attempts = max_attempts
+        self.on_event = on_event or _ignore
+        self.prefetch = prefetch
+        self.state = "created"
+        self.running: dict[int, dict[str, Any]] = {}
+        self.executed = 0
+        self._cancel_requested = False
+        self._consumer: asyncio.Task[None] | None = None
+        self._client: Any = None
+        self._submitted: list[Any] = []
+
+    # -- construction ---------------------------------------------------------
+
+    @classmethod
+    def create(cls, plan: GridPlan, out_dir: str | Path, **options: Any) -> GridSearch:
+        store = GridStore.in_dir(out_dir)
+        grid_id = store.create_grid(plan, out_dir)
+        return cls(store, grid_id, **options)
+
+    @classmethod
+    def open(cls, out_dir: str | Path, grid_id: str | None = None, **options: Any) -> GridSearch:
+        """A recorded grid, to resume or re-run its failures."""
+        from .errors import GridNotFound
+
+        if not (Path(out_dir) / "grid.sqlite").is_file():
+            raise GridNotFound(f"No grid to resume in {out_dir} (no grid.sqlite there).")
+        store = GridStore.in_dir(out_dir)
+        return cls(store, grid_id or store.latest_grid_id(), **options)
+
+    # -- state ----------------------------------------------------------------
+
+    @property
+    def plan(self) -> dict[str, Any]:
+        return self.record.plan
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.record.out_dir)
+
+    def status(self) -> dict[str, Any]:
+        counts = self.store.counts(self.grid_id)
+        return {
+            "grid_id": self.grid_id,
+            "state": self.state,
+            "total": sum(counts.values()),
+            "done": sum(counts[s] for s in FINAL_STATUSES),
+            "counts": counts,
+            "running": sorted(self.running),
+            "executed": self.executed,
+        }
+
+    def _emit(self, kind: str, **fields: Any) -> None:
+        counts = self.store.counts(self.grid_id)
+        event = GridEvent(
+            grid_id=self.grid_id,
+            kind=kind,
+            done=sum(counts[s] for s in FINAL_STATUSES),
+            total=sum(counts.values()),
+            **fields,
+        )
+        try:
+            self.on_event(event)
+        except Exception:  # a broken listener must not break the grid
+            log.exception("grid event callback failed")
+
+    # -- running --------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Stop the grid: running runs are killed and become `cancelled`."""
+        self._cancel_requested = True
+        if self._consumer is not None and not self._consumer.done():
+            self._consumer.cancel()
+
+    def _notebook_text(self) -> str:
+        import nbformat
+
+        nb = read_notebook(self.record.notebook)
+        if compute_notebook_hash(nb) != self.record.notebook_hash:
+            raise InvalidGrid(
+                f"{self.record.notebook} changed since grid {self.grid_id} was planned; its "
+                "results would not be comparable. Start a new grid (another --out)."
+            )
+        return nbformat.writes(nb)
+
+    def _request(self, run: dict[str, Any], attempt: int) -> RunRequest:
+        plan = self.plan
+        target = plan["target"]
+        return RunRequest(
+            grid_id=self.grid_id,
+            index=run["index"],
+            attempt=attempt,
+            kernel_name=target["kernel_name"],
+            language=target["language"] or plan["language"],
+            cwd=str(Path(self.record.notebook).parent),
+            overrides=run["overrides"],
+            metrics=[m["name"] for m in plan["metrics"]],
+            timeout=plan["timeout"],
+            expected_prefix=target["prefix"],
+            expected_fingerprint=plan["fingerprint"],
+            run_metadata={
+                "grid": self.grid_id,
+                "run": run["index"],
+                "replicate": run["replicate"],
+                "parameters": run["parameters"],
+                "seed": run["seed"],
+                "kernel_name": target["kernel_name"],
+                "notebook_hash": self.record.notebook_hash,
+            },
+        )
+
+    async def _start_client(self, n_runs: int) -> tuple[Any, Any]:
+        from distributed import Client, LocalCluster
+
+        if self.scheduler_address:
+            client = await Client(self.scheduler_address, asynchronous=True)
+            return client, None
+        n_workers = min(self.workers or default_workers(), max(1, n_runs))
+        cluster = await LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            asynchronous=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = await Client(cluster, asynchronous=True)
+        return client, cluster
+
+    def _on_worker_event(self, event: tuple[float, dict[str, Any]]) -> None:
+        _, message = event
+        if message.get("event") != "started":
+            return
+        index = int(message["index"])
+        self.running[index] = message
+        self.store.mark_running(
+            self.grid_id,
+            index,
+            started=float(message["time"]),
+            worker=str(message.get("process") or message.get("worker")),
+        )
+        self._emit("run_started", index=index, status="running", details=dict(message))
+
+    def _save_notebook(self, index: int, text: str | None) -> str | None:
+        if text is None:
+            return None
+        folder = self.out_dir / RUNS_SUBDIR
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"run-{index:04d}.ipynb"
+        tmp = path.with_suffix(".ipynb.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        return str(path)
+
+    def _record(self, index: int, outcome: dict[str, Any], status: str, error: str | None) -> None:
+        output = self._save_notebook(index, outcome.get("notebook"))
+        recorded = self.store.finish_run(
+            self.grid_id,
+            index,
+            status=status,
+            started=outcome.get("started"),
+            ended=outcome.get("ended") or time.time(),
+            error=error,
+            output=output,
+            metrics=outcome.get("metrics"),
+            worker=outcome.get("worker"),
+            fingerprint=outcome.get("fingerprint"),
+        )
+        self.running.pop(index, None)
+        if recorded:
+            self.executed += 1
+            self._emit("run_finished", index=index, status=status, message=error or "")
+
+    async def _consume(self, client: Any, runs: list[dict[str, Any]], notebook: str) -> None:
+        from distributed import as_completed
+
+        by_index = {run["index"]: run for run in runs}
+        keys: dict[str, tuple[int, int]] = {}
+
+        def submit(index: int, attempt: int) -> Any:
+            key = f"jem-grid-{self.grid_id}-{index}-{attempt}"
+            keys[key] = (index, attempt)
+            request = self._request(by_index[index], attempt)
+            future = client.submit(run_point, request, notebook, key=key, pure=False)
+            self._submitted.append(future)
+            return future
+
+        futures = as_completed([submit(index, 1) for index in sorted(by_index)])
+        async for future in futures:
+            index, attempt = keys[future.key]
+            if future.status == "cancelled":
+                continue
+            if future.status == "error":
+                error = await future.exception()
+                outcome: dict[str, Any] = {
+                    "status": "lost",
+                    "error": f"{type(error).__name__}: {error}",
+                }
+            else:
+                outcome = await future
+            status = outcome["status"]
+            if status == "cancelled":
+                continue
+            if status in ("kernel_died", "lost"):
+                if attempt < self.max_attempts:
+                    self._emit(
+                        "run_retry", index=index, status=status, message=str(outcome.get("error"))
+                    )
+                    futures.add(submit(index, attempt + 1))
+                    continue
+                self._record(
+                    index,
+                    outcome,
+                    "failed",
+                    f"Gave up after {attempt} attempts; last: {outcome.get('error')}",
+                )
+                continue
+            self._record(index, outcome, status, outcome.get("error"))
+
+    async def _stop_workers(self, client: Any) -> None:
+        try:
+            # Queued tasks first, so none starts after the running ones are killed.
+            await client.cancel(self._submitted)
+            await client.run(cancel_grid, self.grid_id, on_error="return")
+        except Exception as error:  # noqa: BLE001 - workers may already be gone
+            log.debug("cancel on workers failed: %s", error)
+
+    async def run(self, *, rerun_failed: bool = False) -> GridSummary:
+        """Execute every unfinished run (and failed ones when asked); returns the summary."""
+        started = time.monotonic()
+        if rerun_failed:
+            self.store.reset_failed(self.grid_id)
+        runs = self.store.unfinished_runs(self.grid_id)
+        self._cancel_requested = False
+        self._submitted = []
+        self.executed = 0
+        self.state = "running"
+        self.store.set_grid_status(self.grid_id, "running")
+        if runs:
+            notebook = self._notebook_text()
+            client, cluster = await self._start_client(len(runs))
+            self._client = client
+            topic = event_topic(self.grid_id)
+            try:
+                client.subscribe_topic(topic, self._on_worker_event)
+                await client.run(
+                    begin_grid,
+                    self.grid_id,
+                    self.plan["target"]["kernel_name"],
+                    str(Path(self.record.notebook).parent),
+                    self.prefetch,
+                    on_error="return",
+                )
+                self._emit("grid_started", message=f"{len(runs)} runs to do")
+                self._consumer = asyncio.ensure_future(self._consume(client, runs, notebook))
+                if self._cancel_requested:
+                    self._consumer.cancel()
+                try:
+                    await self._consumer
+                except asyncio.CancelledError:
+                    if not self._cancel_requested:
+                        raise
+            finally:
+                if not _finished_cleanly(self._consumer):
+                    await self._stop_workers(client)
+                    self.store.mark_stopped(self.grid_id, list(self.running))
+                    self.running.clear()
+                await self._shutdown(client, cluster, topic)
+        self.state = "cancelled" if self._cancel_requested else "finished"
+        self.store.set_grid_status(self.grid_id, self.state)
+        summary = self._summarize(time.monotonic() - started)
+        self._emit("grid_finished", status=self.state)
+        return summary
+
+    async def _shutdown(self, client: Any, cluster: Any, topic: str) -> None:
+        try:
+            client.unsubscribe_topic(topic)
+            await client.run(close_pool, on_error="return")
+        except Exception as error:  # noqa: BLE001 - closing must finish regardless
+            log.debug("closing kernel pools failed: %s", error)
+        finally:
+            self._client = None
+            await client.close()
+            if cluster is not None:
+                await cluster.close()
+
+    def results(self) -> Any:
+        """The results table (a pandas DataFrame) as recorded right now."""
+        plan = self.plan
+        return results_frame(
+            self.store.runs(self.grid_id), swept=plan["swept"], metrics=plan["metrics"]
+        )
+
+    def _summarize(self, wall_time: float) -> GridSummary:
+        plan = self.plan
+        frame = self.results()
+        csv_path, parquet_path = write_results(frame, self.out_dir)
+        best = (
+            best_parameters(frame, swept=plan["swept"], metric=plan["metrics"][0])
+            if plan["metrics"]
+            else None
+        )
+        return GridSummary(
+            grid_id=self.grid_id,
+            out_dir=str(self.out_dir),
+            state=self.state,
+            counts=self.store.counts(self.grid_id),
+            executed=self.executed,
+            results_csv=str(csv_path),
+            results_parquet=str(parquet_path),
+            best=best,
+            wall_time=wall_time,
+        )
