@@ -10,6 +10,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 STAMPS="$ROOT/.stamps"
 export PATH="$VENV/bin:$PATH"
+# Kernels import ipykernel, numpy, sklearn... at every start: precompiled bytecode
+# halves that, and some machines forbid writing it at run time.
+export UV_COMPILE_BYTECODE=1
 cd "$ROOT"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
