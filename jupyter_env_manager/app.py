@@ -12,7 +12,8 @@ from traitlets import Bool, Unicode, default
 from . import __version__
 from .core.errors import EnvManagerError
 from .core.manager import EnvManager
-from .events import SCHEMA_FILES, TASK_EVENT_SCHEMA_ID
+from .events import GRID_EVENT_SCHEMA_ID, SCHEMA_FILES, TASK_EVENT_SCHEMA_ID
+from .grid.service import GridIndex, GridService
 from .handlers.routes import api_routes
 from .tasks.runner import TaskRunner
 from .tasks.store import TaskStore
@@ -26,6 +27,14 @@ class EnvManagerApp(ExtensionApp):
     classes = [EnvManager]
 
     tasks_db = Unicode(help="SQLite file holding the task history.").tag(config=True)
+
+    grid_scheduler = Unicode(
+        "",
+        help=(
+            "Address of an existing Dask scheduler (tcp://host:port) to run grid searches "
+            "on; empty: a local cluster sized to this machine."
+        ),
+    ).tag(config=True)
 
     warm_search_index = Bool(
         True, help="Load the default channels' package index in the background at start."
@@ -41,6 +50,14 @@ class EnvManagerApp(ExtensionApp):
             self.serverapp.event_logger.register_event_schema(schema)
         self.task_store = TaskStore(Path(self.tasks_db))
         self.tasks = TaskRunner(self.task_store, self._emit_task_event, self.log)
+        self.grids = GridService(
+            Path(self.serverapp.root_dir),
+            GridIndex(Path(self.tasks_db).with_name("grids.sqlite")),
+            self._emit_grid_event,
+            kernel_spec_manager=self.serverapp.kernel_spec_manager,
+            scheduler_address=self.grid_scheduler or None,
+            log=self.log,
+        )
         # Whatever a previous server left running ended with it: say so, and take
         # away environments it did not finish building.
         for task in self.task_store.interrupt_unfinished():
@@ -59,10 +76,14 @@ class EnvManagerApp(ExtensionApp):
     def _emit_task_event(self, data: dict[str, object]) -> None:
         self.serverapp.event_logger.emit(schema_id=TASK_EVENT_SCHEMA_ID, data=data)
 
+    def _emit_grid_event(self, data: dict[str, object]) -> None:
+        self.serverapp.event_logger.emit(schema_id=GRID_EVENT_SCHEMA_ID, data=data)
+
     def initialize_handlers(self) -> None:
         self.handlers.extend(api_routes())
 
     async def stop_extension(self) -> None:
+        await self.grids.shutdown()
         await self.tasks.shutdown()
         await self.manager.aclose()
         self.task_store.close()

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from .environments import CloneHandler, EnvironmentHandler, EnvironmentsHandler, ExportHandler
+from .grids import (
+    GridHandler,
+    GridInspectHandler,
+    GridResultsHandler,
+    GridResumeHandler,
+    GridsHandler,
+)
 from .info import InfoHandler
 from .kernels import KernelHandler
 from .packages import PackagesHandler, SearchHandler
@@ -11,6 +18,7 @@ from .tasks import TaskHandler, TasksHandler
 API_PREFIX = "/env-manager/api"
 # Names may be URL-encoded prefix paths, so anything but a raw slash.
 _ENV = r"(?P<name>[^/]+)"
+_GRID = r"(?P<grid_id>[0-9a-f]{8,64})"
 
 
 def api_routes() -> list[tuple[str, type]]:
@@ -23,6 +31,11 @@ def api_routes() -> list[tuple[str, type]]:
         (rf"{API_PREFIX}/environments/{_ENV}/packages", PackagesHandler),
         (rf"{API_PREFIX}/environments/{_ENV}/kernel", KernelHandler),
         (rf"{API_PREFIX}/packages/search", SearchHandler),
+        (rf"{API_PREFIX}/grids", GridsHandler),
+        (rf"{API_PREFIX}/grids/inspect", GridInspectHandler),
+        (rf"{API_PREFIX}/grids/{_GRID}", GridHandler),
+        (rf"{API_PREFIX}/grids/{_GRID}/resume", GridResumeHandler),
+        (rf"{API_PREFIX}/grids/{_GRID}/results", GridResultsHandler),
         (rf"{API_PREFIX}/tasks", TasksHandler),
         (rf"{API_PREFIX}/tasks/(?P<task_id>[0-9a-f]{{32}})", TaskHandler),
     ]

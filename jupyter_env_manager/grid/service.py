@@ -1,0 +1,255 @@
+"""Grid searches run by the server: start, follow, cancel, resume, read results.
+
+Each grid keeps its own state in its output folder (see GridStore); the service
+only remembers which folders hold the server's grids, in a small SQLite index,
+so the list survives restarts. Paths given by users are relative to the
+server's root directory and must stay inside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import InvalidRequest
+from .errors import GridNotFound
+from .notebook import inspect_notebook
+from .plan import plan_grid
+from .results import best_parameters
+from .runner import GridEvent, GridSearch
+
+GridListener = Callable[[dict[str, Any]], None]
+
+
+def resolve_inside(root: Path, relative: str, *, what: str) -> Path:
+    """`root/relative`, refusing anything that escapes `root` (.., absolute, links)."""
+    if not isinstance(relative, str) or not relative.strip():
+        raise InvalidRequest(f"'{what}' must be a path relative to the server's root.")
+    candidate = (root / relative.lstrip("/")).resolve()
+    if candidate != root and root not in candidate.parents:
+        raise InvalidRequest(f"'{what}' must stay inside the server's root directory.")
+    return candidate
+
+
+class GridIndex:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS grids (id TEXT PRIMARY KEY, out_dir TEXT NOT NULL, "
+            "notebook TEXT NOT NULL, created REAL NOT NULL)"
+        )
+        self._lock = threading.Lock()
+
+    def add(self, grid_id: str, out_dir: Path, notebook: Path) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO grids VALUES (?, ?, ?, ?)",
+                (grid_id, str(out_dir), str(notebook), time.time()),
+            )
+
+    def out_dir(self, grid_id: str) -> Path:
+        with self._lock:
+            row = self._db.execute("SELECT out_dir FROM grids WHERE id=?", (grid_id,)).fetchone()
+        if row is None:
+            raise GridNotFound(f"No grid {grid_id!r}.")
+        return Path(row[0])
+
+    def all(self) -> list[tuple[str, Path, str, float]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, out_dir, notebook, created FROM grids ORDER BY created DESC"
+            ).fetchall()
+        return [(r[0], Path(r[1]), r[2], r[3]) for r in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class GridService:
+    def __init__(
+        self,
+        root: Path,
+        index: GridIndex,
+        listener: GridListener,
+        *,
+        kernel_spec_manager: Any = None,
+        scheduler_address: str | None = None,
+        log: logging.Logger | None = None,
+    ):
+        self.root = root.resolve()
+        self.index = index
+        self.listener = listener
+        self.ksm = kernel_spec_manager
+        self.scheduler_address = scheduler_address
+        self.log = log or logging.getLogger(__name__)
+        self._live: dict[str, GridSearch] = {}
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+
+    # -- reading --------------------------------------------------------------
+
+    def inspect(self, notebook: str) -> dict[str, Any]:
+        info = inspect_notebook(resolve_inside(self.root, notebook, what="notebook"))
+        data = info.to_json()
+        data["path"] = notebook
+        return data
+
+    def _search(self, grid_id: str) -> GridSearch:
+        live = self._live.get(grid_id)
+        if live is not None:
+            return live
+        return GridSearch.open(self.index.out_dir(grid_id), grid_id)
+
+    def summary(self, grid_id: str, *, with_results: bool = False) -> dict[str, Any]:
+        search = self._search(grid_id)
+        status = search.status()
+        if grid_id not in self._live:
+            status["state"] = search.store.grid(grid_id).status  # as last recorded
+        plan = search.plan
+        status.update(
+            notebook=self._shown(Path(search.record.notebook)),
+            out_dir=self._shown(search.out_dir),
+            metrics=plan["metrics"],
+            swept=plan["swept"],
+            target=plan["target"],
+            active=grid_id in self._tasks,
+        )
+        if with_results:
+            frame = search.results()
+            status["results"] = json.loads(frame.to_json(orient="records"))
+            status["best"] = (
+                best_parameters(frame, swept=plan["swept"], metric=plan["metrics"][0])
+                if plan["metrics"]
+                else None
+            )
+        return status
+
+    def _shown(self, path: Path) -> str:
+        """Paths as the file browser shows them: relative to the server's root."""
+        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
+
+    def list(self) -> list[dict[str, Any]]:
+        found = []
+        for grid_id, out_dir, _notebook, _created in self.index.all():
+            if not (out_dir / "grid.sqlite").is_file():
+                continue  # the user deleted the folder
+            found.append(self.summary(grid_id))
+        return found
+
+    def results_csv(self, grid_id: str) -> tuple[str, bytes]:
+        search = self._search(grid_id)
+        path = search.out_dir / "results.csv"
+        if not path.is_file():
+            search.results().to_csv(path, index=False)
+        return path.name, path.read_bytes()
+
+    # -- running --------------------------------------------------------------
+
+    def _emit(self, event: GridEvent) -> None:
+        self.listener(event.to_json())
+
+    def start(
+        self,
+        *,
+        notebook: str,
+        grid: Any,
+        env: str | None,
+        kernel: str | None,
+        metrics: list[str],
+        goal: str,
+        workers: int | None,
+        seed: int | None,
+        repeats: int,
+        timeout: float | None,
+        out_dir: str | None,
+    ) -> dict[str, Any]:
+        notebook_path = resolve_inside(self.root, notebook, what="notebook")
+        plan = plan_grid(
+            notebook_path,
+            grid,
+            kernel_name=kernel,
+            env=env,
+            metrics=metrics,
+            goal=goal,  # type: ignore[arg-type]
+            repeats=repeats,
+            seed=seed,
+            timeout=timeout,
+            ksm=self.ksm,
+        )
+        if out_dir:
+            out = resolve_inside(self.root, out_dir, what="out_dir")
+            if (out / "grid.sqlite").exists():
+                raise InvalidRequest(f"{out_dir} already holds a grid; resume it or pick another.")
+        else:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            out = notebook_path.parent / f"{notebook_path.stem}-grid-{stamp}"
+        search = GridSearch.create(
+            plan,
+            out,
+            workers=workers,
+            scheduler_address=self.scheduler_address,
+            on_event=self._emit,
+        )
+        self.index.add(search.grid_id, out, notebook_path)
+        self._launch(search, rerun_failed=False)
+        return self.summary(search.grid_id)
+
+    def _launch(self, search: GridSearch, *, rerun_failed: bool) -> None:
+        grid_id = search.grid_id
+        self._live[grid_id] = search
+
+        async def run() -> None:
+            try:
+                await search.run(rerun_failed=rerun_failed)
+            except Exception:
+                self.log.exception("Grid %s failed", grid_id)
+                self.listener(
+                    {"grid_id": grid_id, "kind": "grid_finished", "status": "failed",
+                     "message": "The grid stopped on an unexpected error; see the server log."}
+                )  # fmt: skip
+            finally:
+                self._tasks.pop(grid_id, None)
+                self._live.pop(grid_id, None)
+                search.store.close()
+
+        self._tasks[grid_id] = asyncio.ensure_future(run())
+
+    def resume(self, grid_id: str, *, rerun_failed: bool) -> dict[str, Any]:
+        if grid_id in self._tasks:
+            raise InvalidRequest(f"Grid {grid_id} is already running.")
+        search = GridSearch.open(
+            self.index.out_dir(grid_id),
+            grid_id,
+            scheduler_address=self.scheduler_address,
+            on_event=self._emit,
+        )
+        self._launch(search, rerun_failed=rerun_failed)
+        return self.summary(grid_id)
+
+    def cancel(self, grid_id: str) -> dict[str, Any]:
+        live = self._live.get(grid_id)
+        if live is None:
+            self.index.out_dir(grid_id)  # 404 for an unknown id
+        else:
+            live.cancel()
+        return self.summary(grid_id)
+
+    async def wait(self, grid_id: str) -> None:
+        task = self._tasks.get(grid_id)
+        if task is not None:
+            await asyncio.shield(task)
+
+    async def shutdown(self) -> None:
+        for search in list(self._live.values()):
+            search.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        self.index.close()
