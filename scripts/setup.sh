@@ -75,6 +75,8 @@ install_python() {
       "hatch-nodejs-version>=0.3.2" editables
     build_extension
     uv pip install -q --python "$VENV/bin/python" --no-build-isolation -e ".[$extra]"
+    # Link (not copy) the built extension into .venv, so every rebuild is served.
+    jupyter labextension develop --overwrite . >/dev/null
     stamp_write "python-$extra" pyproject.toml
   fi
 }

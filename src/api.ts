@@ -1,12 +1,28 @@
 /**
- * The one client for the server extension's REST API. Widgets call this and
- * never build URLs or parse responses themselves.
+ * The one client for the server extension's REST API. Widgets and models call
+ * this and never build URLs or parse responses themselves.
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 /** Path of the API, relative to the server's base URL. */
 export const API_PATH = 'env-manager/api';
+
+/** Schema id of the Jupyter events the server emits for task progress. */
+export const TASK_EVENT_SCHEMA =
+  'https://events.jupyter.org/jupyter_env_manager/task/v1';
+
+export const EXPORT_FORMATS = [
+  'yml',
+  'no-builds',
+  'from-history',
+  'requirements',
+  'lock'
+] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const CREATE_ENGINES = ['auto', 'conda', 'uv'] as const;
+export type CreateEngine = (typeof CREATE_ENGINES)[number];
 
 export interface IEngineInfo {
   name: string;
@@ -18,6 +34,95 @@ export interface IEngineInfo {
 export interface IServerInfo {
   version: string;
   engines: IEngineInfo[];
+}
+
+export interface IEnvironment {
+  name: string;
+  prefix: string;
+  kind: 'conda' | 'venv';
+  engine: string;
+  python_version: string | null;
+  has_ipykernel: boolean;
+  size_bytes: number | null;
+  is_base: boolean;
+}
+
+export interface IPackage {
+  name: string;
+  version: string;
+  source: 'conda' | 'pypi';
+  build?: string | null;
+  channel?: string | null;
+  url?: string | null;
+  sha256?: string | null;
+  requested?: boolean;
+}
+
+export interface IPackageChange {
+  name: string;
+  action: 'install' | 'update' | 'downgrade' | 'remove' | 'reinstall';
+  source: 'conda' | 'pypi';
+  old_version: string | null;
+  new_version: string | null;
+}
+
+export interface IChangePlan {
+  dry_run: boolean;
+  changes: IPackageChange[];
+}
+
+export type TaskStatus =
+  'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface ITask {
+  id: string;
+  operation: string;
+  environment: string;
+  status: TaskStatus;
+  stage: string | null;
+  message: string | null;
+  fraction: number | null;
+  log: string[];
+  error?: { error: string; message: string } | null;
+  result?: unknown;
+  created: number;
+  finished: number | null;
+}
+
+/** The data of one task progress event. */
+export interface ITaskEvent {
+  task_id: string;
+  operation: string;
+  environment: string;
+  status: TaskStatus;
+  stage?: string | null;
+  message?: string | null;
+  fraction?: number | null;
+  log_line?: string | null;
+}
+
+export interface ICreateRequest {
+  name?: string;
+  engine?: string;
+  python?: string;
+  packages?: string[];
+  pip?: string[];
+  channels?: string[];
+  file?: { filename: string; content: string };
+}
+
+export interface IPackagesRequest {
+  action: 'install' | 'update' | 'remove';
+  packages?: string[];
+  pip?: string[];
+  channels?: string[];
+  all?: boolean;
+}
+
+/** An exported environment file, as the server names it. */
+export interface IExportedFile {
+  filename: string;
+  content: string;
 }
 
 /**
@@ -41,10 +146,101 @@ export class EnvManagerClient {
 
   /** Package version and the engines the server found. */
   info(): Promise<IServerInfo> {
-    return this.request<IServerInfo>('info');
+    return this.json<IServerInfo>('info');
   }
 
-  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  /** Every environment, base first; `sizes` adds the size on disk (slower). */
+  environments(sizes = false): Promise<IEnvironment[]> {
+    return this.json<IEnvironment[]>(
+      'environments' + (sizes ? '?sizes=true' : '')
+    );
+  }
+
+  environment(name: string): Promise<IEnvironment> {
+    return this.json<IEnvironment>(envPath(name));
+  }
+
+  /** Start creating an environment; the answer is the task doing it. */
+  create(request: ICreateRequest): Promise<ITask> {
+    return this.json<ITask>('environments', post(request));
+  }
+
+  remove(name: string): Promise<ITask> {
+    return this.json<ITask>(envPath(name), { method: 'DELETE' });
+  }
+
+  clone(name: string, newName: string): Promise<ITask> {
+    return this.json<ITask>(envPath(name, 'clone'), post({ name: newName }));
+  }
+
+  async exportFile(
+    name: string,
+    format: ExportFormat = 'yml'
+  ): Promise<IExportedFile> {
+    const response = await this.fetch(
+      envPath(name, 'export') + '?format=' + encodeURIComponent(format)
+    );
+    const content = await response.text();
+    return {
+      filename: filenameFrom(response) ?? `${name}-${format}.txt`,
+      content
+    };
+  }
+
+  packages(name: string): Promise<IPackage[]> {
+    return this.json<IPackage[]>(envPath(name, 'packages'));
+  }
+
+  /** What a change would do, without doing it. */
+  previewPackages(
+    name: string,
+    request: IPackagesRequest
+  ): Promise<IChangePlan> {
+    return this.json<IChangePlan>(
+      envPath(name, 'packages'),
+      post({ ...request, dry_run: true })
+    );
+  }
+
+  changePackages(name: string, request: IPackagesRequest): Promise<ITask> {
+    return this.json<ITask>(envPath(name, 'packages'), post(request));
+  }
+
+  addKernel(name: string): Promise<ITask> {
+    return this.json<ITask>(envPath(name, 'kernel'), { method: 'POST' });
+  }
+
+  removeKernel(name: string): Promise<{ removed: string[] }> {
+    return this.json<{ removed: string[] }>(envPath(name, 'kernel'), {
+      method: 'DELETE'
+    });
+  }
+
+  searchPackages(query: string, kind: 'conda' | 'venv'): Promise<IPackage[]> {
+    const params = URLExt.objectToQueryString({ q: query, kind });
+    return this.json<IPackage[]>('packages/search' + params);
+  }
+
+  tasks(): Promise<ITask[]> {
+    return this.json<ITask[]>('tasks');
+  }
+
+  task(id: string): Promise<ITask> {
+    return this.json<ITask>(`tasks/${encodeURIComponent(id)}`);
+  }
+
+  cancelTask(id: string): Promise<ITask> {
+    return this.json<ITask>(`tasks/${encodeURIComponent(id)}`, {
+      method: 'DELETE'
+    });
+  }
+
+  private async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const response = await this.fetch(path, init);
+    return parseJson(await response.text()) as T;
+  }
+
+  private async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const url = URLExt.join(this.serverSettings.baseUrl, API_PATH, path);
     let response: Response;
     try {
@@ -60,13 +256,30 @@ export class EnvManagerClient {
         'NetworkError'
       );
     }
-    const text = await response.text();
-    const body = parseJson(text);
     if (!response.ok) {
-      throw errorFromResponse(response, body);
+      throw errorFromResponse(response, parseJson(await response.text()));
     }
-    return body as T;
+    return response;
   }
+}
+
+/** Names may be prefix paths, so they are always one encoded path segment. */
+function envPath(name: string, ...rest: string[]): string {
+  return ['environments', encodeURIComponent(name), ...rest].join('/');
+}
+
+function post(body: unknown): RequestInit {
+  return {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json' }
+  };
+}
+
+function filenameFrom(response: Response): string | null {
+  const header = response.headers.get('Content-Disposition') ?? '';
+  const match = /filename="([^"]+)"/.exec(header);
+  return match ? match[1] : null;
 }
 
 function parseJson(text: string): unknown {

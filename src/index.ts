@@ -3,37 +3,148 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
+import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { EnvManagerClient } from './api';
+import {
+  DEFAULT_SETTINGS,
+  EnvironmentActions,
+  IEnvManagerSettings
+} from './actions';
+import { EnvManagerClient, IEnvironment } from './api';
 import { environmentsIcon } from './icons';
+import { EnvironmentsModel, PackagesModel, TasksModel } from './models';
+import { isEnvironmentFile } from './names';
 import { EnvironmentsSidebar } from './panel';
+import { PackagesView } from './packagesView';
 
 namespace CommandIDs {
   export const newEnvironment = 'env-manager:new-environment';
   export const openPanel = 'env-manager:open-panel';
+  export const createFromFile = 'env-manager:create-from-file';
+  export const refresh = 'env-manager:refresh';
+}
+
+const PLUGIN_ID = 'jupyter-env-manager:plugin';
+
+function readSettings(
+  settings: ISettingRegistry.ISettings
+): IEnvManagerSettings {
+  const composite = settings.composite as Partial<IEnvManagerSettings>;
+  return { ...DEFAULT_SETTINGS, ...composite };
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyter-env-manager:plugin',
+  id: PLUGIN_ID,
   description: 'Manage conda environments and virtualenvs from JupyterLab.',
   autoStart: true,
-  optional: [ILauncher, ICommandPalette, ILayoutRestorer, ITranslator],
+  optional: [
+    ILauncher,
+    ICommandPalette,
+    ILayoutRestorer,
+    ITranslator,
+    ISettingRegistry,
+    IDefaultFileBrowser,
+    IDocumentManager
+  ],
   activate: (
     app: JupyterFrontEnd,
     launcher: ILauncher | null,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    settingRegistry: ISettingRegistry | null,
+    browser: IDefaultFileBrowser | null,
+    docManager: IDocumentManager | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyter_env_manager');
     const client = new EnvManagerClient(app.serviceManager.serverSettings);
+    const environments = new EnvironmentsModel(client);
+    const tasks = new TasksModel(client, app.serviceManager.events.stream);
 
-    const sidebar = new EnvironmentsSidebar(client, trans);
+    let settings = DEFAULT_SETTINGS;
+    if (settingRegistry) {
+      settingRegistry.load(PLUGIN_ID).then(
+        loaded => {
+          settings = readSettings(loaded);
+          loaded.changed.connect(() => {
+            settings = readSettings(loaded);
+          });
+        },
+        (error: Error) =>
+          console.warn('jupyter-env-manager: cannot load settings', error)
+      );
+    }
+
+    const packageViews = new WidgetTracker<PackagesView>({
+      namespace: 'jupyter-env-manager-packages'
+    });
+    const openPackages = (env: IEnvironment) => {
+      const existing = packageViews.find(
+        view => view.model.environment === env.name
+      );
+      if (existing) {
+        app.shell.activateById(existing.id);
+        void existing.model.refresh();
+        return;
+      }
+      const model = new PackagesModel(client, tasks, env.name, env.kind);
+      const view = new PackagesView(
+        model,
+        tasks,
+        {
+          change: request => void actions.changePackages(model, request),
+          cancelTask: task => actions.cancelTask(task),
+          dismissTask: task => actions.dismissTask(task)
+        },
+        trans
+      );
+      void packageViews.add(view);
+      app.shell.add(view, 'main');
+      app.shell.activateById(view.id);
+      void model.refresh();
+    };
+
+    const actions = new EnvironmentActions({
+      app,
+      client,
+      environments,
+      tasks,
+      trans,
+      settings: () => settings,
+      currentFolder: () => browser?.model.path ?? '',
+      pickFiles: docManager
+        ? async filter => {
+            const result = await FileDialog.getOpenFiles({
+              manager: docManager,
+              title: trans.__('Choose an environment file'),
+              filter: model =>
+                model.type === 'directory' || filter(model.path) ? {} : null,
+              translator: translator ?? nullTranslator
+            });
+            return result.button.accept && result.value
+              ? result.value
+                  .filter(model => model.type !== 'directory')
+                  .map(model => model.path)
+              : [];
+          }
+        : null,
+      openPackages
+    });
+
+    const sidebar = new EnvironmentsSidebar(
+      environments,
+      tasks,
+      actions,
+      trans
+    );
     app.shell.add(sidebar, 'left', { rank: 850 });
     restorer?.add(sidebar, sidebar.id);
+    void environments.refresh();
 
     app.commands.addCommand(CommandIDs.openPanel, {
       label: trans.__('Show Environments'),
@@ -41,20 +152,42 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => app.shell.activateById(sidebar.id)
     });
 
+    app.commands.addCommand(CommandIDs.refresh, {
+      label: trans.__('Refresh Environments'),
+      execute: () => environments.refresh()
+    });
+
     app.commands.addCommand(CommandIDs.newEnvironment, {
       label: trans.__('New environment'),
       caption: trans.__('Create a conda environment or virtualenv'),
       icon: environmentsIcon,
-      execute: async () => {
-        // Placeholder until environment creation lands (engines issue).
-        await showDialog({
-          title: trans.__('New environment'),
-          body: trans.__(
-            'Creating environments from JupyterLab is coming soon.'
-          ),
-          buttons: [Dialog.okButton({ label: trans.__('Close') })]
-        });
+      execute: () => actions.newEnvironment()
+    });
+
+    const selectedSpecFile = (): string | null => {
+      const item = browser?.selectedItems().next();
+      const model = item && !item.done ? item.value : null;
+      return model &&
+        model.type !== 'directory' &&
+        isEnvironmentFile(model.path)
+        ? model.path
+        : null;
+    };
+    app.commands.addCommand(CommandIDs.createFromFile, {
+      label: trans.__('Create environment from this file'),
+      icon: environmentsIcon,
+      isVisible: () => selectedSpecFile() !== null,
+      execute: args => {
+        const path = (args.path as string | undefined) ?? selectedSpecFile();
+        if (path) {
+          return actions.createFromWorkspaceFile(path);
+        }
       }
+    });
+    app.contextMenu.addItem({
+      command: CommandIDs.createFromFile,
+      selector: '.jp-DirListing-item[data-isdir="false"]',
+      rank: 20
     });
 
     launcher?.add({
@@ -62,14 +195,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       category: trans.__('Environments'),
       rank: 0
     });
-    palette?.addItem({
-      command: CommandIDs.newEnvironment,
-      category: trans.__('Environments')
-    });
-    palette?.addItem({
-      command: CommandIDs.openPanel,
-      category: trans.__('Environments')
-    });
+    for (const command of [
+      CommandIDs.newEnvironment,
+      CommandIDs.openPanel,
+      CommandIDs.refresh
+    ]) {
+      palette?.addItem({ command, category: trans.__('Environments') });
+    }
   }
 };
 

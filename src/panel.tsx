@@ -1,29 +1,36 @@
+/**
+ * The left sidebar "Environments": server version and engines, running
+ * operations, and every environment with its actions. Presentational only:
+ * state lives in the models, actions in `EnvironmentActions`.
+ */
 import { TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
-import React, { useEffect, useState } from 'react';
+import {
+  addIcon,
+  refreshIcon,
+  ReactWidget,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import React from 'react';
 
-import { EnvManagerClient, IServerInfo } from './api';
+import { IEnvironment, IServerInfo, ITask } from './api';
 import { environmentsIcon } from './icons';
+import { EnvironmentsModel, TasksModel } from './models';
+import { formatSize } from './names';
+import { TaskList } from './progress';
 
-type LoadState =
-  | { status: 'loading' }
-  | { status: 'ready'; info: IServerInfo }
-  | { status: 'failed'; message: string };
-
-function useServerInfo(client: EnvManagerClient): LoadState {
-  const [state, setState] = useState<LoadState>({ status: 'loading' });
-  useEffect(() => {
-    let live = true;
-    client.info().then(
-      info => live && setState({ status: 'ready', info }),
-      (error: Error) =>
-        live && setState({ status: 'failed', message: error.message })
-    );
-    return () => {
-      live = false;
-    };
-  }, [client]);
-  return state;
+/** What the user can do from the sidebar. */
+export interface IEnvironmentActions {
+  newEnvironment(): void;
+  refresh(): void;
+  openPackages(env: IEnvironment): void;
+  newNotebook(env: IEnvironment): void;
+  clone(env: IEnvironment): void;
+  exportEnvironment(env: IEnvironment): void;
+  remove(env: IEnvironment): void;
+  addKernel(env: IEnvironment): void;
+  removeKernel(env: IEnvironment): void;
+  cancelTask(task: ITask): void;
+  dismissTask(task: ITask): void;
 }
 
 function EnginesList(props: {
@@ -52,32 +59,209 @@ function EnginesList(props: {
   );
 }
 
-function EnvironmentsPanel(props: {
-  client: EnvManagerClient;
-  trans: TranslationBundle;
+function ActionButton(props: {
+  label: string;
+  text: string;
+  onClick: () => void;
+  danger?: boolean;
 }): JSX.Element {
-  const { client, trans } = props;
-  const state = useServerInfo(client);
+  return (
+    <button
+      className={
+        'jp-EnvManager-action' + (props.danger ? ' jp-mod-danger' : '')
+      }
+      aria-label={props.label}
+      title={props.label}
+      onClick={props.onClick}
+    >
+      {props.text}
+    </button>
+  );
+}
+
+function EnvironmentItem(props: {
+  env: IEnvironment;
+  busy: boolean;
+  trans: TranslationBundle;
+  actions: IEnvironmentActions;
+}): JSX.Element {
+  const { env, trans, actions } = props;
+  const name = env.name;
+  const size = formatSize(env.size_bytes);
+  return (
+    <li
+      className="jp-EnvManager-env"
+      data-env-name={name}
+      data-busy={props.busy}
+      aria-label={trans.__('Environment %1', name)}
+    >
+      <div className="jp-EnvManager-envHeader">
+        <span className="jp-EnvManager-envName" title={env.prefix}>
+          {name}
+        </span>
+        <span
+          className="jp-EnvManager-badge"
+          data-engine={env.engine}
+          title={trans.__('Managed by %1', env.engine)}
+        >
+          {env.engine}
+        </span>
+      </div>
+      <div className="jp-EnvManager-envMeta">
+        <span className="jp-EnvManager-python">
+          {env.python_version
+            ? trans.__('Python %1', env.python_version)
+            : trans.__('no Python')}
+        </span>
+        <span
+          className="jp-EnvManager-kernelStatus"
+          data-kernel={env.has_ipykernel}
+        >
+          {env.has_ipykernel ? trans.__('kernel') : trans.__('no kernel')}
+        </span>
+        {size && <span className="jp-EnvManager-size">{size}</span>}
+      </div>
+      <div
+        className="jp-EnvManager-envActions"
+        role="group"
+        aria-label={trans.__('Actions for %1', name)}
+      >
+        <ActionButton
+          text={trans.__('Packages')}
+          label={trans.__('Show packages of %1', name)}
+          onClick={() => actions.openPackages(env)}
+        />
+        {env.has_ipykernel && (
+          <ActionButton
+            text={trans.__('Notebook')}
+            label={trans.__('New notebook in %1', name)}
+            onClick={() => actions.newNotebook(env)}
+          />
+        )}
+        <ActionButton
+          text={trans.__('Clone')}
+          label={trans.__('Clone %1', name)}
+          onClick={() => actions.clone(env)}
+        />
+        <ActionButton
+          text={trans.__('Export')}
+          label={trans.__('Export %1', name)}
+          onClick={() => actions.exportEnvironment(env)}
+        />
+        {env.has_ipykernel ? (
+          <ActionButton
+            text={trans.__('Remove kernel')}
+            label={trans.__('Remove the kernel of %1', name)}
+            onClick={() => actions.removeKernel(env)}
+          />
+        ) : (
+          <ActionButton
+            text={trans.__('Add kernel')}
+            label={trans.__('Make %1 a kernel', name)}
+            onClick={() => actions.addKernel(env)}
+          />
+        )}
+        {!env.is_base && (
+          <ActionButton
+            text={trans.__('Remove')}
+            label={trans.__('Remove %1', name)}
+            onClick={() => actions.remove(env)}
+            danger
+          />
+        )}
+      </div>
+    </li>
+  );
+}
+
+function EnvironmentsPanel(props: {
+  environments: EnvironmentsModel;
+  tasks: TasksModel;
+  trans: TranslationBundle;
+  actions: IEnvironmentActions;
+}): JSX.Element {
+  const { environments: model, tasks, trans, actions } = props;
+  const busy = new Set(
+    tasks.tasks
+      .filter(task => task.status === 'running' || task.status === 'queued')
+      .map(task => task.environment)
+  );
+  const shown = model.filtered;
   return (
     <div className="jp-EnvManager-panelBody">
       <header className="jp-EnvManager-header">
         <h2>{trans.__('Environments')}</h2>
+        <div className="jp-EnvManager-headerButtons">
+          <button
+            className="jp-EnvManager-iconButton jp-EnvManager-new"
+            onClick={() => actions.newEnvironment()}
+            aria-label={trans.__('New environment')}
+            title={trans.__('New environment')}
+          >
+            <addIcon.react tag="span" />
+          </button>
+          <button
+            className="jp-EnvManager-iconButton"
+            onClick={() => actions.refresh()}
+            aria-label={trans.__('Refresh environments')}
+            title={trans.__('Refresh environments')}
+          >
+            <refreshIcon.react tag="span" />
+          </button>
+        </div>
       </header>
-      {state.status === 'loading' && (
+      {model.status === 'loading' && (
         <p className="jp-EnvManager-status">{trans.__('Loading…')}</p>
       )}
-      {state.status === 'failed' && (
+      {model.status === 'failed' && (
         <p className="jp-EnvManager-error" role="alert">
-          {state.message}
+          {model.error}
         </p>
       )}
-      {state.status === 'ready' && (
-        <>
-          <p className="jp-EnvManager-version">
-            {trans.__('jupyter-env-manager %1', state.info.version)}
-          </p>
-          <EnginesList info={state.info} trans={trans} />
-        </>
+      {model.info && (
+        <p className="jp-EnvManager-version">
+          {trans.__('jupyter-env-manager %1', model.info.version)}
+        </p>
+      )}
+      {model.info && <EnginesList info={model.info} trans={trans} />}
+      <TaskList
+        tasks={tasks.tasks}
+        trans={trans}
+        onCancel={task => actions.cancelTask(task)}
+        onDismiss={task => actions.dismissTask(task)}
+      />
+      <input
+        className="jp-EnvManager-filter jp-mod-styled"
+        type="search"
+        placeholder={trans.__('Filter environments')}
+        aria-label={trans.__('Filter environments')}
+        value={model.filter}
+        onChange={event => {
+          model.filter = event.target.value;
+        }}
+      />
+      {model.status === 'ready' && (
+        <ul
+          className="jp-EnvManager-envs"
+          aria-label={trans.__('Environments')}
+        >
+          {shown.map(env => (
+            <EnvironmentItem
+              key={env.prefix}
+              env={env}
+              busy={busy.has(env.name)}
+              trans={trans}
+              actions={actions}
+            />
+          ))}
+          {shown.length === 0 && (
+            <li className="jp-EnvManager-empty">
+              {model.environments.length === 0
+                ? trans.__('No environments yet.')
+                : trans.__('No environment matches the filter.')}
+            </li>
+          )}
+        </ul>
       )}
     </div>
   );
@@ -86,7 +270,9 @@ function EnvironmentsPanel(props: {
 /** The left sidebar's "Environments" panel. */
 export class EnvironmentsSidebar extends ReactWidget {
   constructor(
-    private readonly client: EnvManagerClient,
+    private readonly environments: EnvironmentsModel,
+    private readonly tasks: TasksModel,
+    private readonly actions: IEnvironmentActions,
     private readonly trans: TranslationBundle
   ) {
     super();
@@ -97,6 +283,21 @@ export class EnvironmentsSidebar extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return <EnvironmentsPanel client={this.client} trans={this.trans} />;
+    return (
+      <UseSignal signal={this.environments.changed}>
+        {() => (
+          <UseSignal signal={this.tasks.changed}>
+            {() => (
+              <EnvironmentsPanel
+                environments={this.environments}
+                tasks={this.tasks}
+                trans={this.trans}
+                actions={this.actions}
+              />
+            )}
+          </UseSignal>
+        )}
+      </UseSignal>
+    );
   }
 }

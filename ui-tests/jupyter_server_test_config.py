@@ -1,10 +1,48 @@
-"""Server configuration for the Galata tests."""
+"""Server configuration for the Galata tests.
+
+Every environment, lock, task record and conda registry the tests touch lives in
+one temporary folder, never in the real home: the tests create and remove real
+environments.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from jupyterlab.galata import configure_jupyter_server
 
-configure_jupyter_server(c)  # noqa: F821 (c is injected by the config loader)
+c = get_config()  # noqa: F821 (injected by the config loader)
+configure_jupyter_server(c)
 
 # The CI machine runs everything as root.
 c.ServerApp.allow_root = True
 c.LabApp.news_url = None
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
+
+if os.environ.get("JEM_GALATA_STATE"):
+    # A folder of the caller's choosing: used as it is, never emptied.
+    _state = Path(os.environ["JEM_GALATA_STATE"])
+    _state.mkdir(parents=True, exist_ok=True)
+else:
+    # One fixed folder, emptied at each start: the test server is killed, not
+    # stopped, so clean-up at exit would never run; port 8888 allows one server.
+    _state = Path(tempfile.gettempdir()) / f"jem-galata-{os.getuid()}"
+    shutil.rmtree(_state, ignore_errors=True)
+    _state.mkdir(parents=True)
+
+c.EnvManager.venvs_dir = str(_state / "venvs")
+c.EnvManager.envs_dirs = [str(_state / "envs")]
+c.EnvManager.locks_dir = str(_state / "locks")
+c.EnvManager.rattler_cache_dir = str(_state / "rattler-cache")
+c.EnvManagerApp.tasks_db = str(_state / "tasks.sqlite")
+# No conda channel is reachable on CI; do not try to index one at start.
+c.EnvManagerApp.warm_search_index = False
+
+c.EnvKernelSpecManager.environments_txt = str(_state / "environments.txt")
+c.EnvKernelSpecManager.root_prefix = ""
+# `--config FILE` makes the server skip jupyter_server_config.d, where the package
+# enables its kernel spec manager; environment kernels need it here too.
+c.ServerApp.kernel_spec_manager_class = (
+    "jupyter_env_manager.kernels.spec_manager.EnvKernelSpecManager"
+)

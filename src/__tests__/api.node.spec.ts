@@ -9,7 +9,7 @@ import net from 'net';
 import os from 'os';
 import path from 'path';
 
-import { EnvManagerApiError, EnvManagerClient } from '../api';
+import { EnvManagerApiError, EnvManagerClient, ITask } from '../api';
 
 const JUPYTER = process.env.JUPYTER_EXECUTABLE ?? 'jupyter';
 const TOKEN = 'jest-token-' + Math.random().toString(16).slice(2);
@@ -71,10 +71,16 @@ beforeAll(async () => {
       `--IdentityProvider.token=${TOKEN}`,
       `--ServerApp.root_dir=${rootDir}`,
       '--ServerApp.allow_unauthenticated_access=False',
+      // Environments, locks and task records stay in the test's folder.
+      `--EnvManager.venvs_dir=${path.join(rootDir, 'venvs')}`,
+      `--EnvManager.envs_dirs=${path.join(rootDir, 'envs')}`,
+      `--EnvManager.locks_dir=${path.join(rootDir, 'locks')}`,
+      `--EnvManagerApp.tasks_db=${path.join(rootDir, 'tasks.sqlite')}`,
+      '--EnvManagerApp.warm_search_index=False',
       // CI and dev containers run as root; the server refuses that by default.
       '--allow-root'
     ],
-    { stdio: 'ignore' }
+    { stdio: 'ignore', cwd: rootDir }
   );
   await waitForServer(baseUrl, 60000);
 }, 70000);
@@ -124,6 +130,90 @@ describe('EnvManagerClient', () => {
     await expect(client.info()).rejects.toMatchObject({
       status: 0,
       kind: 'NetworkError'
+    });
+  });
+});
+
+async function waitForTask(
+  client: EnvManagerClient,
+  started: ITask,
+  timeoutMs = 60000
+): Promise<ITask> {
+  const deadline = Date.now() + timeoutMs;
+  let task = started;
+  while (task.status === 'queued' || task.status === 'running') {
+    if (Date.now() > deadline) {
+      throw new Error(`task ${task.id} still ${task.status}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 200));
+    task = await client.task(started.id);
+  }
+  return task;
+}
+
+describe('EnvManagerClient environments', () => {
+  const name = 'jest-venv-' + Date.now().toString(36);
+
+  it('refuses a bad name with the server message and creates nothing', async () => {
+    const client = new EnvManagerClient(settings(TOKEN));
+    const failure = client.create({ name: '../escape', engine: 'uv' });
+    await expect(failure).rejects.toMatchObject({
+      status: 400,
+      kind: 'InvalidRequest'
+    });
+    await expect(failure).rejects.toThrow(/'\.\.'/);
+    expect(fs.existsSync(path.join(rootDir, 'escape'))).toBe(false);
+    await expect(client.environment('escape')).rejects.toMatchObject({
+      status: 404
+    });
+  });
+
+  it('creates, lists, exports, previews and removes a uv environment', async () => {
+    const client = new EnvManagerClient(settings(TOKEN));
+    expect((await client.environments()).map(env => env.name)).not.toContain(
+      name
+    );
+
+    const started = await client.create({ name, engine: 'uv' });
+    expect(started.operation).toBe('create');
+    const done = await waitForTask(client, started);
+    expect(done.status).toBe('succeeded');
+    expect(done.log.length).toBeGreaterThan(0);
+    expect((await client.tasks()).map(task => task.id)).toContain(started.id);
+
+    const prefix = path.join(rootDir, 'venvs', name);
+    const env = await client.environment(name);
+    expect(env).toMatchObject({ name, kind: 'venv', engine: 'uv', prefix });
+    expect(fs.existsSync(path.join(prefix, 'pyvenv.cfg'))).toBe(true);
+    const sized = (await client.environments(true)).find(e => e.name === name);
+    expect(sized?.size_bytes).toBeGreaterThan(0);
+
+    const exported = await client.exportFile(name, 'yml');
+    expect(exported.filename).toBe('environment.yml');
+    expect(exported.content).toContain(`name: ${name}`);
+    const requirements = await client.exportFile(name, 'requirements');
+    expect(requirements.filename).toBe('requirements.txt');
+
+    // Nothing to remove from an empty venv: the server says so.
+    await expect(
+      client.previewPackages(name, { action: 'remove', packages: [] })
+    ).rejects.toMatchObject({ status: 400 });
+    const before = await client.packages(name);
+
+    const removing = await client.remove(name);
+    expect((await waitForTask(client, removing)).status).toBe('succeeded');
+    expect(fs.existsSync(prefix)).toBe(false);
+    expect(before.map(p => p.name)).not.toContain('ipykernel');
+    await expect(client.environment(name)).rejects.toMatchObject({
+      status: 404,
+      kind: 'EnvironmentNotFound'
+    });
+  });
+
+  it('answers 404 for a task it does not know', async () => {
+    const client = new EnvManagerClient(settings(TOKEN));
+    await expect(client.cancelTask('0'.repeat(32))).rejects.toMatchObject({
+      status: 404
     });
   });
 });

@@ -1,4 +1,91 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { APIRequestContext } from '@playwright/test';
+import { execFileSync } from 'child_process';
+import fs from 'fs';
+import path from 'path';
+
+const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+const PYTHON = process.env.JEM_PYTHON ?? 'python';
+const API = '/env-manager/api';
+
+interface IEnv {
+  name: string;
+  prefix: string;
+  has_ipykernel: boolean;
+}
+
+function uniqueName(stem: string): string {
+  return `${stem}-${Date.now().toString(36)}`;
+}
+
+async function environments(request: APIRequestContext): Promise<IEnv[]> {
+  const response = await request.get(`${API}/environments`);
+  expect(response.ok()).toBeTruthy();
+  return response.json();
+}
+
+/** Parse YAML with PyYAML: a real parser, not a regular expression. */
+function parseYaml(text: string): any {
+  return JSON.parse(
+    execFileSync(
+      PYTHON,
+      [
+        '-c',
+        'import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'
+      ],
+      { input: text, encoding: 'utf-8' }
+    )
+  );
+}
+
+async function screenshot(
+  locator: ReturnType<IJupyterLabPageFixture['locator']>,
+  name: string
+): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await locator.screenshot({ path: path.join(SCREENSHOTS, name) });
+}
+
+async function openSidebar(page: IJupyterLabPageFixture) {
+  // Activating is idempotent; clicking the tab of an open panel would close it.
+  await page.evaluate(() => {
+    window.jupyterapp.shell.activateById('jp-env-manager-sidebar');
+  });
+  const panel = page.locator('#jp-env-manager-sidebar');
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
+async function openNewEnvironmentDialog(page: IJupyterLabPageFixture) {
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('launcher:create');
+  });
+  await page
+    .locator(
+      '.jp-LauncherCard:visible[title="Create a conda environment or virtualenv"]'
+    )
+    .click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('#jem-name')).toBeVisible();
+  return dialog;
+}
+
+async function removeQuietly(request: APIRequestContext, name: string) {
+  const response = await request.delete(
+    `${API}/environments/${encodeURIComponent(name)}`
+  );
+  if (response.status() !== 202) {
+    return;
+  }
+  const task = await response.json();
+  await expect
+    .poll(
+      async () =>
+        (await (await request.get(`${API}/tasks/${task.id}`)).json()).status,
+      { timeout: 60000 }
+    )
+    .not.toMatch(/queued|running/);
+}
 
 test.describe('jupyter-env-manager', () => {
   test('loads without errors', async ({ page }) => {
@@ -19,26 +106,12 @@ test.describe('jupyter-env-manager', () => {
     page,
     request
   }) => {
-    const tab = page.getByRole('tab', { name: 'Environments' });
-    await tab.click();
-
-    const panel = page.locator('#jp-env-manager-sidebar');
-    await expect(panel).toBeVisible();
+    const panel = await openSidebar(page);
     await expect(
       panel.getByRole('heading', { name: 'Environments' })
     ).toBeVisible();
 
-    // The page itself is authenticated; ask the server what it reports.
-    const token = await page.evaluate(
-      () =>
-        document.body.dataset.jupyterToken ??
-        JSON.parse(
-          document.getElementById('jupyter-config-data')?.textContent ?? '{}'
-        ).token
-    );
-    const response = await request.get('/env-manager/api/info', {
-      headers: token ? { Authorization: `token ${token}` } : {}
-    });
+    const response = await request.get(`${API}/info`);
     expect(response.ok()).toBeTruthy();
     const info = await response.json();
 
@@ -75,7 +148,233 @@ test.describe('jupyter-env-manager', () => {
     await card.click();
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog).toContainText('New environment');
-    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect(dialog).toHaveCount(0);
+  });
+
+  test('an invalid name is refused inline and creates nothing', async ({
+    page,
+    request
+  }) => {
+    const before = await environments(request);
+    const dialog = await openNewEnvironmentDialog(page);
+    const name = dialog.locator('#jem-name');
+
+    await name.fill('bad name!');
+    const error = dialog.locator('#jem-name-error');
+    await expect(error).toContainText('letters, digits');
+    await expect(name).toHaveAttribute('aria-invalid', 'true');
+
+    await name.fill('base');
+    await expect(error).toContainText('reserved');
+
+    // Create is refused while the name is wrong: the dialog stays.
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expect(dialog).toBeVisible();
+    await expect(error).toContainText('reserved');
+
+    await name.fill('fine-name');
+    await expect(error).toHaveText('');
+    await expect(name).toHaveAttribute('aria-invalid', 'false');
+
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toHaveCount(0);
+    expect(await environments(request)).toEqual(before);
+  });
+
+  test('create a uv environment, use it as a kernel, export it, remove it', async ({
+    page,
+    request
+  }) => {
+    test.setTimeout(240000);
+    const envName = uniqueName('galata-uv');
+    try {
+      // Create from the Launcher.
+      const dialog = await openNewEnvironmentDialog(page);
+      await dialog.locator('#jem-name').fill(envName);
+      await dialog.locator('#jem-engine').selectOption('uv');
+      await dialog.locator('#jem-python').fill('3.11');
+      await expect(dialog.locator('.jp-EnvManager-ipykernel')).toBeChecked();
+      await screenshot(
+        dialog.locator('.jp-Dialog-content'),
+        'new-environment-dialog.png'
+      );
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      await expect(dialog).toHaveCount(0);
+
+      // Progress, then the environment in the sidebar.
+      const panel = await openSidebar(page);
+      const item = panel.locator(
+        `.jp-EnvManager-env[data-env-name="${envName}"]`
+      );
+      await expect(item).toBeVisible({ timeout: 180000 });
+      await expect(item.locator('.jp-EnvManager-badge')).toHaveText('uv');
+      await expect(item.locator('.jp-EnvManager-python')).toContainText(
+        'Python 3.11'
+      );
+      await expect(item.locator('.jp-EnvManager-kernelStatus')).toHaveText(
+        'kernel'
+      );
+      await expect(
+        panel.locator('.jp-EnvManager-task[data-status="succeeded"]', {
+          hasText: envName
+        })
+      ).toBeVisible();
+      await expect(
+        page.locator('.jp-Notification-Toast-success', { hasText: envName })
+      ).toBeVisible();
+
+      const env = (await environments(request)).find(e => e.name === envName)!;
+      expect(env).toBeTruthy();
+
+      // Its kernel in the Launcher, without a reload.
+      const specs = (await (await request.get('/api/kernelspecs')).json())
+        .kernelspecs;
+      const spec = Object.values(specs).find(
+        (s: any) =>
+          s.spec.metadata?.jupyter_env_manager?.env_prefix === env.prefix
+      ) as any;
+      expect(spec).toBeTruthy();
+      await page.evaluate(async () => {
+        await window.jupyterapp.commands.execute('launcher:create');
+      });
+      await expect(
+        page
+          .locator('.jp-LauncherCard:visible', {
+            hasText: spec.spec.display_name
+          })
+          .first()
+      ).toBeVisible();
+
+      await panel.locator('.jp-EnvManager-filter').fill(envName);
+      await expect(panel.locator('.jp-EnvManager-env')).toHaveCount(1);
+      await screenshot(panel, 'environments-panel.png');
+      await panel.locator('.jp-EnvManager-filter').fill('');
+
+      // A notebook in the environment runs in its prefix.
+      await item
+        .getByRole('button', { name: `New notebook in ${envName}` })
+        .click();
+      await page.waitForSelector('.jp-NotebookPanel:visible');
+      await expect(
+        page.locator('.jp-NotebookPanel:visible .jp-KernelName')
+      ).toHaveText(spec.spec.display_name, { timeout: 30000 });
+      await page.notebook.setCell(0, 'code', 'import sys; print(sys.prefix)');
+      await page.notebook.runCell(0);
+      await expect
+        .poll(
+          async () =>
+            (await page.notebook.getCellTextOutput(0))?.join('').trim(),
+          {
+            timeout: 60000
+          }
+        )
+        .toBe(env.prefix);
+      await page.notebook.close(true);
+
+      // Export environment.yml: a download that parses and names the packages.
+      await item.getByRole('button', { name: `Export ${envName}` }).click();
+      const exportDialog = page.locator('.jp-Dialog');
+      await exportDialog.locator('#jem-export-format').selectOption('yml');
+      const downloading = page.waitForEvent('download');
+      await exportDialog.getByRole('button', { name: 'Export' }).click();
+      const downloaded = await downloading;
+      expect(downloaded.suggestedFilename()).toBe('environment.yml');
+      const text = fs.readFileSync(await downloaded.path(), 'utf-8');
+      const yml = parseYaml(text);
+      expect(yml.name).toBe(envName);
+      const pip = yml.dependencies.find(
+        (d: unknown) => typeof d === 'object'
+      ).pip;
+      expect(pip.some((p: string) => p.startsWith('ipykernel=='))).toBeTruthy();
+
+      // The packages view lists what is installed, and previews an install.
+      await item
+        .getByRole('button', { name: `Show packages of ${envName}` })
+        .click();
+      const view = page.locator('.jp-EnvManager-packagesView:visible');
+      await expect(view.locator('[data-package="ipykernel"]')).toBeVisible();
+      await view.locator('.jp-EnvManager-installInput').fill('iniconfig');
+      await view.getByRole('button', { name: 'Install…' }).click();
+      const plan = page.locator('.jp-Dialog');
+      await expect(
+        plan.locator('tr[data-action="install"]', { hasText: 'iniconfig' })
+      ).toBeVisible({
+        timeout: 60000
+      });
+      await plan.getByRole('button', { name: 'Apply' }).click();
+      await expect(view.locator('[data-package="iniconfig"]')).toBeVisible({
+        timeout: 60000
+      });
+      await view.locator('.jp-EnvManager-pkgFilter').fill('ipy');
+      await screenshot(view, 'packages-view.png');
+      await view.locator('.jp-EnvManager-pkgFilter').fill('');
+
+      // Remove, after a confirmation naming the folder.
+      await item.getByRole('button', { name: `Remove ${envName}` }).click();
+      const confirm = page.locator('.jp-Dialog');
+      await expect(confirm).toContainText(env.prefix);
+      await confirm.getByRole('button', { name: 'Remove' }).click();
+      await expect(item).toHaveCount(0, { timeout: 60000 });
+      expect(fs.existsSync(env.prefix)).toBe(false);
+      expect((await environments(request)).map(e => e.name)).not.toContain(
+        envName
+      );
+    } finally {
+      await removeQuietly(request, envName);
+    }
+  });
+
+  test('create an environment from a workspace environment.yml', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    test.setTimeout(180000);
+    const envName = uniqueName('galata-yml');
+    const yml = [
+      `name: ${envName}`,
+      'dependencies:',
+      '  - python=3.11',
+      '  - pip',
+      '  - pip:',
+      '    - six',
+      ''
+    ].join('\n');
+    await page.contents.uploadContent(
+      yml,
+      'text',
+      `${tmpPath}/environment.yml`
+    );
+    try {
+      await page.filebrowser.refresh();
+      await page
+        .locator('.jp-DirListing-item[data-isdir="false"]', {
+          hasText: 'environment.yml'
+        })
+        .click({ button: 'right' });
+      await page
+        .getByRole('menuitem', { name: 'Create environment from this file' })
+        .click();
+
+      const dialog = page.locator('.jp-Dialog');
+      await expect(dialog.locator('.jp-EnvManager-chosenFile')).toContainText(
+        'environment.yml'
+      );
+      await dialog.locator('#jem-engine').selectOption('uv');
+      await dialog.getByRole('button', { name: 'Create' }).click();
+
+      const panel = await openSidebar(page);
+      const item = panel.locator(
+        `.jp-EnvManager-env[data-env-name="${envName}"]`
+      );
+      await expect(item).toBeVisible({ timeout: 120000 });
+      const packages = await (
+        await request.get(`${API}/environments/${envName}/packages`)
+      ).json();
+      expect(packages.map((p: { name: string }) => p.name)).toContain('six');
+    } finally {
+      await removeQuietly(request, envName);
+    }
   });
 });

@@ -1,0 +1,515 @@
+/**
+ * What the sidebar, the packages view and the commands do: dialogs,
+ * notifications, downloads, opening notebooks. Talks to the server only
+ * through the client and the models.
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  Dialog,
+  InputDialog,
+  Notification,
+  showDialog,
+  showErrorMessage
+} from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import React from 'react';
+
+import {
+  CreateEngine,
+  EnvManagerClient,
+  EXPORT_FORMATS,
+  ExportFormat,
+  IChangePlan,
+  IEnvironment,
+  IPackagesRequest,
+  ITask
+} from './api';
+import { emptyForm, ICreateForm, ISpecFile } from './createForm';
+import { askNewEnvironment, IDialogServices } from './dialog';
+import { EnvironmentsModel, PackagesModel, TasksModel } from './models';
+import { kernelNameFor } from './kernels';
+import { nameError } from './names';
+import { IEnvironmentActions } from './panel';
+import { taskTitle } from './progress';
+
+/** The user's settings that shape the UI's defaults. */
+export interface IEnvManagerSettings {
+  defaultEngine: CreateEngine;
+  defaultChannels: string[];
+  defaultExportFormat: ExportFormat;
+}
+
+export const DEFAULT_SETTINGS: IEnvManagerSettings = {
+  defaultEngine: 'auto',
+  defaultChannels: [],
+  defaultExportFormat: 'yml'
+};
+
+export interface IActionsOptions {
+  app: JupyterFrontEnd;
+  client: EnvManagerClient;
+  environments: EnvironmentsModel;
+  tasks: TasksModel;
+  trans: TranslationBundle;
+  settings: () => IEnvManagerSettings;
+  /** The folder the file browser shows ('' for the root). */
+  currentFolder: () => string;
+  /** Let the user pick files in the workspace; null when not available. */
+  pickFiles: ((filter: (path: string) => boolean) => Promise<string[]>) | null;
+  /** Show the packages view of an environment. */
+  openPackages: (env: IEnvironment) => void;
+}
+
+export class EnvironmentActions implements IEnvironmentActions {
+  constructor(private readonly options: IActionsOptions) {
+    options.tasks.finished.connect((_, task) => this._onFinished(task));
+  }
+
+  async newEnvironment(initial?: Partial<ICreateForm>): Promise<void> {
+    const { trans, client, tasks } = this.options;
+    const settings = this.options.settings();
+    const form = {
+      ...emptyForm({
+        engine: settings.defaultEngine,
+        channels: settings.defaultChannels
+      }),
+      ...initial
+    };
+    const request = await askNewEnvironment(
+      form,
+      this._dialogServices(),
+      trans
+    );
+    if (!request) {
+      return;
+    }
+    try {
+      tasks.track(await client.create(request));
+      this.options.app.shell.activateById('jp-env-manager-sidebar');
+    } catch (error) {
+      await showErrorMessage(
+        trans.__('Cannot create the environment'),
+        error as Error
+      );
+    }
+  }
+
+  /** Open the New-environment dialog with a workspace file already chosen. */
+  async createFromWorkspaceFile(path: string): Promise<void> {
+    const file = await this._readWorkspaceFile(path);
+    if (file) {
+      await this.newEnvironment({ mode: 'file', file });
+    }
+  }
+
+  refresh(): void {
+    void this.options.environments.refresh();
+  }
+
+  openPackages(env: IEnvironment): void {
+    this.options.openPackages(env);
+  }
+
+  async newNotebook(env: IEnvironment): Promise<void> {
+    const { app, trans } = this.options;
+    const kernelName = await this._kernelName(env.prefix);
+    if (!kernelName) {
+      await showErrorMessage(
+        trans.__('No kernel'),
+        trans.__('%1 has no kernel yet; add one first.', env.name)
+      );
+      return;
+    }
+    await app.commands.execute('notebook:create-new', {
+      cwd: this.options.currentFolder(),
+      kernelName
+    });
+  }
+
+  async clone(env: IEnvironment): Promise<void> {
+    const { trans, client, tasks, environments } = this.options;
+    let name = `${env.name}-copy`;
+    for (;;) {
+      const answer = await InputDialog.getText({
+        title: trans.__('Clone %1', env.name),
+        label: trans.__('Name of the copy'),
+        text: name,
+        okLabel: trans.__('Clone'),
+        cancelLabel: trans.__('Cancel')
+      });
+      if (!answer.button.accept || answer.value === null) {
+        return;
+      }
+      name = answer.value.trim();
+      const problem = nameError(name, trans, environments.names);
+      if (!problem) {
+        break;
+      }
+      await showErrorMessage(trans.__('Invalid name'), problem);
+    }
+    try {
+      tasks.track(await client.clone(env.name, name));
+    } catch (error) {
+      await showErrorMessage(
+        trans.__('Cannot clone %1', env.name),
+        error as Error
+      );
+    }
+  }
+
+  async exportEnvironment(env: IEnvironment): Promise<void> {
+    const { trans, client, app } = this.options;
+    const body = new ExportBody(
+      this.options.settings().defaultExportFormat,
+      trans
+    );
+    const result = await showDialog({
+      title: trans.__('Export %1', env.name),
+      body,
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.okButton({ label: trans.__('Export') })
+      ]
+    });
+    if (!result.button.accept || !result.value) {
+      return;
+    }
+    const { format, saveToFolder } = result.value;
+    try {
+      const file = await client.exportFile(env.name, format);
+      download(file.filename, file.content);
+      if (saveToFolder) {
+        const path = PathExt.join(this.options.currentFolder(), file.filename);
+        await app.serviceManager.contents.save(path, {
+          type: 'file',
+          format: 'text',
+          content: file.content
+        });
+        Notification.success(trans.__('Saved %1', path), { autoClose: 4000 });
+      }
+    } catch (error) {
+      await showErrorMessage(
+        trans.__('Cannot export %1', env.name),
+        error as Error
+      );
+    }
+  }
+
+  async remove(env: IEnvironment): Promise<void> {
+    const { trans, client, tasks } = this.options;
+    const result = await showDialog({
+      title: trans.__('Remove %1?', env.name),
+      body: trans.__(
+        'This deletes the folder %1 and everything in it, and the kernels that use it. It cannot be undone.',
+        env.prefix
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Remove') })
+      ]
+    });
+    if (!result.button.accept) {
+      return;
+    }
+    try {
+      tasks.track(await client.remove(env.name));
+    } catch (error) {
+      await showErrorMessage(
+        trans.__('Cannot remove %1', env.name),
+        error as Error
+      );
+    }
+  }
+
+  async addKernel(env: IEnvironment): Promise<void> {
+    const { trans, client, tasks } = this.options;
+    try {
+      tasks.track(await client.addKernel(env.name));
+    } catch (error) {
+      await showErrorMessage(trans.__('Cannot add a kernel'), error as Error);
+    }
+  }
+
+  async removeKernel(env: IEnvironment): Promise<void> {
+    const { trans, client, app } = this.options;
+    try {
+      const { removed } = await client.removeKernel(env.name);
+      await app.serviceManager.kernelspecs.refreshSpecs();
+      Notification.info(
+        removed.length
+          ? trans.__('Removed kernel specs: %1', removed.join(', '))
+          : trans.__(
+              '%1 had no kernel spec written by this tool; its own kernels stay listed while ipykernel is installed in it.',
+              env.name
+            ),
+        { autoClose: 6000 }
+      );
+    } catch (error) {
+      await showErrorMessage(
+        trans.__('Cannot remove the kernel'),
+        error as Error
+      );
+    }
+  }
+
+  cancelTask(task: ITask): void {
+    this.options.tasks.cancel(task.id).catch((error: Error) => {
+      void showErrorMessage(this.options.trans.__('Cannot cancel'), error);
+    });
+  }
+
+  dismissTask(task: ITask): void {
+    this.options.tasks.dismiss(task.id);
+  }
+
+  /** Preview a package change, ask, then run it. */
+  async changePackages(
+    model: PackagesModel,
+    request: IPackagesRequest
+  ): Promise<void> {
+    const { trans } = this.options;
+    let plan: IChangePlan;
+    try {
+      plan = await model.preview(request);
+    } catch (error) {
+      await showErrorMessage(
+        trans.__('Cannot change packages'),
+        error as Error
+      );
+      return;
+    }
+    if (plan.changes.length === 0) {
+      await showDialog({
+        title: trans.__('Nothing to do'),
+        body: trans.__('%1 is already as asked.', model.environment),
+        buttons: [Dialog.okButton({ label: trans.__('OK') })]
+      });
+      return;
+    }
+    const result = await showDialog({
+      title: trans.__('Apply these changes to %1?', model.environment),
+      body: new PlanBody(plan, trans),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.okButton({ label: trans.__('Apply') })
+      ]
+    });
+    if (!result.button.accept) {
+      return;
+    }
+    try {
+      await model.apply(request);
+    } catch (error) {
+      await showErrorMessage(
+        trans.__('Cannot change packages'),
+        error as Error
+      );
+    }
+  }
+
+  private async _onFinished(task: ITask): Promise<void> {
+    const { app, trans, environments } = this.options;
+    const title = taskTitle(task, trans);
+    await environments.refresh();
+    if (
+      [
+        'create',
+        'clone',
+        'remove',
+        'add-kernel',
+        'install',
+        'uninstall'
+      ].includes(task.operation)
+    ) {
+      // New or removed environments show in the Launcher without a reload.
+      await app.serviceManager.kernelspecs.refreshSpecs();
+    }
+    if (task.status === 'succeeded') {
+      const env = task.result as IEnvironment | null;
+      const openable =
+        (task.operation === 'create' || task.operation === 'clone') &&
+        env?.has_ipykernel &&
+        env.prefix;
+      Notification.success(trans.__('%1: done', title), {
+        autoClose: openable ? 10000 : 5000,
+        actions: openable
+          ? [
+              {
+                label: trans.__('Open notebook'),
+                callback: () => void this.newNotebook(env)
+              }
+            ]
+          : []
+      });
+    } else if (task.status === 'failed') {
+      Notification.error(
+        trans.__(
+          '%1 failed: %2',
+          title,
+          task.error?.message ?? trans.__('unknown error')
+        ),
+        { autoClose: false }
+      );
+    } else {
+      Notification.warning(trans.__('%1: %2', title, task.status), {
+        autoClose: 5000
+      });
+    }
+  }
+
+  private async _kernelName(prefix: string): Promise<string | null> {
+    const manager = this.options.app.serviceManager.kernelspecs;
+    let name = kernelNameFor(manager.specs?.kernelspecs, prefix);
+    if (!name) {
+      await manager.refreshSpecs();
+      name = kernelNameFor(manager.specs?.kernelspecs, prefix);
+    }
+    return name;
+  }
+
+  private _dialogServices(): IDialogServices {
+    const { client, environments, pickFiles } = this.options;
+    return {
+      search: async (query, kind) =>
+        (await client.searchPackages(query, kind)).map(pkg => pkg.name),
+      existingNames: () => environments.names,
+      pickWorkspaceFile: async () => {
+        if (!pickFiles) {
+          return null;
+        }
+        const [path] = await pickFiles(isSpecPath);
+        return path ? this._readWorkspaceFile(path) : null;
+      }
+    };
+  }
+
+  private async _readWorkspaceFile(path: string): Promise<ISpecFile | null> {
+    const { app, trans } = this.options;
+    try {
+      const model = await app.serviceManager.contents.get(path, {
+        type: 'file',
+        format: 'text',
+        content: true
+      });
+      return {
+        filename: PathExt.basename(path),
+        content: String(model.content),
+        path
+      };
+    } catch (error) {
+      await showErrorMessage(trans.__('Cannot read %1', path), error as Error);
+      return null;
+    }
+  }
+}
+
+function isSpecPath(path: string): boolean {
+  return /\.(ya?ml|txt|lock)$/i.test(path);
+}
+
+/** Hand a text file to the browser's downloads. */
+function download(filename: string, content: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type: 'text/plain' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  // Revoke later: some browsers start the download after click() returns.
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+class ExportBody extends ReactWidget {
+  constructor(
+    private format: ExportFormat,
+    private readonly trans: TranslationBundle
+  ) {
+    super();
+    this.addClass('jp-EnvManager-exportDialog');
+  }
+
+  getValue(): { format: ExportFormat; saveToFolder: boolean } {
+    return { format: this.format, saveToFolder: this.saveToFolder };
+  }
+
+  protected render(): JSX.Element {
+    const trans = this.trans;
+    const labels: Record<ExportFormat, string> = {
+      yml: trans.__('environment.yml (exact builds)'),
+      'no-builds': trans.__('environment.yml (versions, no builds)'),
+      'from-history': trans.__('environment.yml (only what was asked for)'),
+      requirements: trans.__('requirements.txt'),
+      lock: trans.__('lock file (URLs and hashes)')
+    };
+    return (
+      <div className="jp-EnvManager-field">
+        <label htmlFor="jem-export-format">{trans.__('Format')}</label>
+        <select
+          id="jem-export-format"
+          className="jp-mod-styled"
+          defaultValue={this.format}
+          onChange={event => {
+            this.format = event.target.value as ExportFormat;
+          }}
+        >
+          {EXPORT_FORMATS.map(format => (
+            <option key={format} value={format}>
+              {labels[format]}
+            </option>
+          ))}
+        </select>
+        <label className="jp-EnvManager-check">
+          <input
+            type="checkbox"
+            className="jp-EnvManager-saveToFolder"
+            onChange={event => {
+              this.saveToFolder = event.target.checked;
+            }}
+          />
+          {trans.__('Also save it into the current folder')}
+        </label>
+      </div>
+    );
+  }
+
+  private saveToFolder = false;
+}
+
+class PlanBody extends ReactWidget {
+  constructor(
+    private readonly plan: IChangePlan,
+    private readonly trans: TranslationBundle
+  ) {
+    super();
+    this.addClass('jp-EnvManager-plan');
+  }
+
+  protected render(): JSX.Element {
+    const trans = this.trans;
+    return (
+      <table className="jp-EnvManager-planTable">
+        <thead>
+          <tr>
+            <th>{trans.__('Package')}</th>
+            <th>{trans.__('Change')}</th>
+            <th>{trans.__('From')}</th>
+            <th>{trans.__('To')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {this.plan.changes.map(change => (
+            <tr key={change.source + change.name} data-action={change.action}>
+              <td>{change.name}</td>
+              <td>{change.action}</td>
+              <td>{change.old_version ?? ''}</td>
+              <td>{change.new_version ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    );
+  }
+}
