@@ -47,6 +47,7 @@ _LAZY = {
     "GridEvent": "runner",
     "GridSearch": "runner",
     "GridSummary": "runner",
+    "grid_search": "interactive",
 }
 
 
