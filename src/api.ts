@@ -125,6 +125,104 @@ export interface IExportedFile {
   content: string;
 }
 
+/** Schema id of the Jupyter events the server emits for grid searches. */
+export const GRID_EVENT_SCHEMA =
+  'https://events.jupyter.org/jupyter_env_manager/grid/v1';
+
+/** A parameter a notebook declares in its `parameters` cell. */
+export interface IGridParameter {
+  name: string;
+  default: unknown;
+  default_source: string;
+  type: string;
+  literal: boolean;
+  help: string;
+}
+
+/** What POST grids/inspect answers about a notebook. */
+export interface INotebookInspection {
+  path: string;
+  language: string;
+  hash: string;
+  parameters: IGridParameter[];
+}
+
+export type GridValue = number | boolean | string | null;
+
+export interface IGridRequest {
+  notebook: string;
+  /** A dict of value lists (or a list of such dicts, ParameterGrid-style). */
+  grid?: Record<string, GridValue[]> | Record<string, GridValue[]>[];
+  sweeps?: string[];
+  env?: string;
+  kernel?: string;
+  metrics?: string[];
+  goal?: 'max' | 'min';
+  workers?: number;
+  seed?: number;
+  repeats?: number;
+  timeout?: number;
+  out_dir?: string;
+}
+
+export interface IGridMetric {
+  name: string;
+  goal: 'max' | 'min';
+}
+
+export type GridState = 'created' | 'running' | 'finished' | 'cancelled';
+
+/** Statuses of one run, as the server counts them. */
+export type RunStatus =
+  'pending' | 'running' | 'ok' | 'failed' | 'timeout' | 'refused' | 'cancelled';
+
+/** One row of the results table (cv_results_-like: param_<name>, metrics, rank_<metric>). */
+export type GridRow = Record<string, unknown> & {
+  run: number;
+  status: RunStatus;
+  duration?: number | null;
+  error?: string | null;
+  output_notebook?: string | null;
+};
+
+export interface IGrid {
+  grid_id: string;
+  state: GridState;
+  active: boolean;
+  total: number;
+  done: number;
+  counts: Partial<Record<RunStatus, number>>;
+  notebook: string;
+  out_dir: string;
+  metrics: IGridMetric[];
+  swept: string[];
+  target?: {
+    kernel_name: string;
+    display_name?: string;
+    env_name?: string | null;
+  };
+  /** Only in GET grids/{id}. */
+  results?: GridRow[];
+  best?: Record<string, unknown> | null;
+}
+
+/** The data of one grid event. */
+export interface IGridEvent {
+  grid_id: string;
+  kind:
+    | 'grid_started'
+    | 'run_started'
+    | 'run_finished'
+    | 'run_retry'
+    | 'grid_finished';
+  index?: number | null;
+  status?: string | null;
+  message?: string;
+  done?: number;
+  total?: number;
+  details?: Record<string, unknown>;
+}
+
 /**
  * An error answered by the server, with the message it gave for users.
  */
@@ -235,6 +333,45 @@ export class EnvManagerClient {
     });
   }
 
+  /** The parameters a notebook declares, for the grid search form. */
+  inspectNotebook(notebook: string): Promise<INotebookInspection> {
+    return this.json<INotebookInspection>('grids/inspect', post({ notebook }));
+  }
+
+  /** Grid searches this server started, newest first (without results). */
+  grids(): Promise<IGrid[]> {
+    return this.json<IGrid[]>('grids');
+  }
+
+  /** One grid with its results table and best parameters. */
+  grid(id: string): Promise<IGrid> {
+    return this.json<IGrid>(gridPath(id));
+  }
+
+  /** Start a grid search; the server checks it before any run starts. */
+  startGrid(request: IGridRequest): Promise<IGrid> {
+    return this.json<IGrid>('grids', post(request));
+  }
+
+  cancelGrid(id: string): Promise<IGrid> {
+    return this.json<IGrid>(gridPath(id), { method: 'DELETE' });
+  }
+
+  /** Run what did not finish; with `rerunFailed`, the failed runs too. */
+  resumeGrid(id: string, rerunFailed = false): Promise<IGrid> {
+    return this.json<IGrid>(
+      gridPath(id, 'resume'),
+      post({ rerun_failed: rerunFailed })
+    );
+  }
+
+  /** The results table as the server writes it (results.csv). */
+  async gridResultsCsv(id: string): Promise<IExportedFile> {
+    const response = await this.fetch(gridPath(id, 'results'));
+    const content = await response.text();
+    return { filename: filenameFrom(response) ?? 'results.csv', content };
+  }
+
   private async json<T>(path: string, init: RequestInit = {}): Promise<T> {
     const response = await this.fetch(path, init);
     return parseJson(await response.text()) as T;
@@ -266,6 +403,10 @@ export class EnvManagerClient {
 /** Names may be prefix paths, so they are always one encoded path segment. */
 function envPath(name: string, ...rest: string[]): string {
   return ['environments', encodeURIComponent(name), ...rest].join('/');
+}
+
+function gridPath(id: string, ...rest: string[]): string {
+  return ['grids', encodeURIComponent(id), ...rest].join('/');
 }
 
 function post(body: unknown): RequestInit {

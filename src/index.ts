@@ -3,7 +3,11 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  showErrorMessage,
+  WidgetTracker
+} from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
@@ -16,6 +20,9 @@ import {
   IEnvManagerSettings
 } from './actions';
 import { EnvManagerClient, IEnvironment } from './api';
+import { askGridSearch } from './gridDialog';
+import { GridsModel } from './gridModels';
+import { GridsView } from './gridsView';
 import { environmentsIcon } from './icons';
 import { EnvironmentsModel, PackagesModel, TasksModel } from './models';
 import { isEnvironmentFile } from './names';
@@ -27,6 +34,8 @@ namespace CommandIDs {
   export const openPanel = 'env-manager:open-panel';
   export const createFromFile = 'env-manager:create-from-file';
   export const refresh = 'env-manager:refresh';
+  export const gridSearch = 'env-manager:grid-search';
+  export const openGrids = 'env-manager:open-grids';
 }
 
 const PLUGIN_ID = 'jupyter-env-manager:plugin';
@@ -190,6 +199,89 @@ const plugin: JupyterFrontEndPlugin<void> = {
       rank: 20
     });
 
+    const grids = new GridsModel(client, app.serviceManager.events.stream);
+    let gridsView: GridsView | null = null;
+    const gridFailure = (error: unknown) =>
+      void showErrorMessage(trans.__('Grid search'), error as Error);
+    const openGrids = (): GridsView => {
+      if (!gridsView || gridsView.isDisposed) {
+        gridsView = new GridsView(
+          grids,
+          {
+            cancel: () => void grids.cancel().catch(gridFailure),
+            resume: rerunFailed =>
+              void grids.resume(rerunFailed).catch(gridFailure),
+            downloadCsv: grid =>
+              void client
+                .gridResultsCsv(grid.grid_id)
+                .then(file => downloadText(file.filename, file.content))
+                .catch(gridFailure),
+            openNotebook: path => {
+              if (docManager) {
+                docManager.openOrReveal(path);
+              } else {
+                void app.commands.execute('docmanager:open', { path });
+              }
+            }
+          },
+          trans
+        );
+      }
+      if (!gridsView.isAttached) {
+        app.shell.add(gridsView, 'main');
+      }
+      app.shell.activateById(gridsView.id);
+      return gridsView;
+    };
+
+    app.commands.addCommand(CommandIDs.openGrids, {
+      label: trans.__('Grid searches'),
+      caption: trans.__('Follow grid searches and compare their results'),
+      icon: environmentsIcon,
+      execute: () => {
+        openGrids();
+        return grids.refresh();
+      }
+    });
+
+    const selectedNotebook = (): string | null => {
+      const item = browser?.selectedItems().next();
+      const model = item && !item.done ? item.value : null;
+      return model && model.type === 'notebook' ? model.path : null;
+    };
+    app.commands.addCommand(CommandIDs.gridSearch, {
+      label: trans.__('Grid search…'),
+      caption: trans.__('Run this notebook once per combination of parameters'),
+      icon: environmentsIcon,
+      isVisible: () => selectedNotebook() !== null,
+      execute: async args => {
+        const path = (args.path as string | undefined) ?? selectedNotebook();
+        if (!path) {
+          return;
+        }
+        try {
+          const [inspection, envs] = await Promise.all([
+            client.inspectNotebook(path),
+            client.environments().catch(() => [] as IEnvironment[])
+          ]);
+          const request = await askGridSearch(inspection, envs, trans);
+          if (!request) {
+            return;
+          }
+          const started = await client.startGrid(request);
+          openGrids();
+          await grids.track(started);
+        } catch (error) {
+          gridFailure(error);
+        }
+      }
+    });
+    app.contextMenu.addItem({
+      command: CommandIDs.gridSearch,
+      selector: '.jp-DirListing-item[data-file-type="notebook"]',
+      rank: 21
+    });
+
     launcher?.add({
       command: CommandIDs.newEnvironment,
       category: trans.__('Environments'),
@@ -198,11 +290,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
     for (const command of [
       CommandIDs.newEnvironment,
       CommandIDs.openPanel,
-      CommandIDs.refresh
+      CommandIDs.refresh,
+      CommandIDs.openGrids
     ]) {
       palette?.addItem({ command, category: trans.__('Environments') });
     }
   }
 };
+
+/** Hand text to the browser as a file download. */
+function downloadText(filename: string, content: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type: 'text/csv' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
 
 export default plugin;

@@ -10,6 +10,12 @@ import os from 'os';
 import path from 'path';
 
 import { EnvManagerApiError, EnvManagerClient, ITask } from '../api';
+import {
+  bestRuns,
+  GridsModel,
+  outputNotebookPath,
+  sortByRank
+} from '../gridModels';
 
 const JUPYTER = process.env.JUPYTER_EXECUTABLE ?? 'jupyter';
 const TOKEN = 'jest-token-' + Math.random().toString(16).slice(2);
@@ -213,6 +219,101 @@ describe('EnvManagerClient environments', () => {
   it('answers 404 for a task it does not know', async () => {
     const client = new EnvManagerClient(settings(TOKEN));
     await expect(client.cancelTask('0'.repeat(32))).rejects.toMatchObject({
+      status: 404
+    });
+  });
+});
+
+/** A notebook whose parameters cell sets x, and whose next cell sets y = x * x. */
+function writeSquareNotebook(file: string): void {
+  const cell = (source: string, tags: string[] = []) => ({
+    cell_type: 'code',
+    execution_count: null,
+    metadata: { tags },
+    outputs: [],
+    source
+  });
+  const notebook = {
+    cells: [cell('x = 1', ['parameters']), cell('y = x * x')],
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3',
+        language: 'python'
+      }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+  fs.writeFileSync(file, JSON.stringify(notebook));
+}
+
+describe('EnvManagerClient grid searches', () => {
+  it('inspects, runs, lists and downloads a grid over a real kernel', async () => {
+    const client = new EnvManagerClient(settings(TOKEN));
+    writeSquareNotebook(path.join(rootDir, 'square.ipynb'));
+
+    const inspection = await client.inspectNotebook('square.ipynb');
+    expect(inspection.parameters.map(p => [p.name, p.default])).toEqual([
+      ['x', 1]
+    ]);
+
+    const model = new GridsModel(client, null, 250);
+    const started = await client.startGrid({
+      notebook: 'square.ipynb',
+      grid: { x: [3, 1, 2] },
+      kernel: 'python3',
+      metrics: ['y'],
+      goal: 'min'
+    });
+    expect(started.total).toBe(3);
+    await model.track(started);
+    const deadline = Date.now() + 60000;
+    while (model.selected?.active || model.selected?.state !== 'finished') {
+      if (Date.now() > deadline) {
+        throw new Error(`grid still ${model.selected?.state}`);
+      }
+      await new Promise(resolve => setTimeout(resolve, 200));
+    }
+    model.dispose();
+    const grid = model.selected!;
+    expect(grid.counts.ok).toBe(3);
+    const rows = sortByRank(grid.results ?? [], 'y');
+    expect(rows.map(r => [r.param_x, r.y])).toEqual([
+      [1, 1],
+      [2, 4],
+      [3, 9]
+    ]);
+    expect([...bestRuns(rows, 'y')]).toEqual([rows[0].run]);
+    const output = outputNotebookPath(rows[0].output_notebook, grid.out_dir);
+    expect(output).not.toBeNull();
+    expect(fs.existsSync(path.join(rootDir, output!))).toBe(true);
+
+    expect((await client.grids()).map(g => g.grid_id)).toContain(
+      started.grid_id
+    );
+    const csv = await client.gridResultsCsv(started.grid_id);
+    expect(csv.filename).toBe('results.csv');
+    const [header, ...lines] = csv.content.trim().split('\n');
+    expect(header.split(',')).toEqual(
+      expect.arrayContaining(['param_x', 'y', 'rank_y', 'status'])
+    );
+    expect(lines).toHaveLength(3);
+  });
+
+  it('refuses an unknown parameter before running anything', async () => {
+    const client = new EnvManagerClient(settings(TOKEN));
+    writeSquareNotebook(path.join(rootDir, 'refused.ipynb'));
+    const before = (await client.grids()).length;
+    await expect(
+      client.startGrid({
+        notebook: 'refused.ipynb',
+        grid: { nope: [1, 2] },
+        kernel: 'python3'
+      })
+    ).rejects.toMatchObject({ status: 400 });
+    expect(await client.grids()).toHaveLength(before);
+    await expect(client.grid('0'.repeat(12))).rejects.toMatchObject({
       status: 404
     });
   });

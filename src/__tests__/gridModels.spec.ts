@@ -1,0 +1,189 @@
+/**
+ * Plain-data parts of the grid UI: what users type into the grid form, and how
+ * a results table becomes ranked rows, links and plots.
+ */
+import { GridRow, IGridParameter } from '../api';
+import {
+  bestRuns,
+  buildGridRequest,
+  emptyGridForm,
+  gridFormErrors,
+  heatmap,
+  isGridFormValid,
+  linePlot,
+  outputNotebookPath,
+  parseValueList,
+  sortByRank
+} from '../gridModels';
+
+function param(name: string, value: unknown = 1): IGridParameter {
+  return {
+    name,
+    default: value,
+    default_source: JSON.stringify(value),
+    type: typeof value,
+    literal: true,
+    help: ''
+  };
+}
+
+describe('parseValueList', () => {
+  it('reads numbers, booleans, None and strings', () => {
+    expect(
+      parseValueList('1, 2.5, -3e-4, true, False, None, l1').values
+    ).toEqual([1, 2.5, -3e-4, true, false, null, 'l1']);
+  });
+
+  it('keeps quoted text as strings, commas included', () => {
+    expect(parseValueList(`"a, b", '1', x y`).values).toEqual([
+      'a, b',
+      '1',
+      'x y'
+    ]);
+  });
+
+  it('treats an empty text as "keep the default"', () => {
+    expect(parseValueList('  ')).toEqual({ values: [], error: '' });
+  });
+
+  it('refuses empty items and unclosed quotes', () => {
+    expect(parseValueList('1,,2').error).toMatch(/empty/);
+    expect(parseValueList('1, 2,').error).toMatch(/empty/);
+    expect(parseValueList('"abc, 2').error).toMatch(/quote/);
+  });
+});
+
+describe('the grid form', () => {
+  const params = [param('x'), param('alpha', 0.1)];
+
+  it('asks for at least one value list', () => {
+    const errors = gridFormErrors(emptyGridForm(), params);
+    expect(errors.grid).toMatch(/at least one parameter/);
+    expect(isGridFormValid(errors)).toBe(false);
+  });
+
+  it('refuses a notebook without parameters', () => {
+    expect(gridFormErrors(emptyGridForm(), []).grid).toMatch(/parameters/);
+  });
+
+  it('checks workers, metric and seed', () => {
+    const form = {
+      ...emptyGridForm(),
+      values: { x: '1, 2' },
+      workers: '0',
+      metric: 'not a name',
+      seed: '3'
+    };
+    const errors = gridFormErrors(form, params);
+    expect(errors.workers).toBeTruthy();
+    expect(errors.metric).toBeTruthy();
+    expect(errors.seed).toMatch(/seed/);
+    expect(
+      gridFormErrors(form, [...params, param('seed', 0)]).seed
+    ).toBeUndefined();
+  });
+
+  it('builds the request: swept parameters only, kernel or environment', () => {
+    const form = {
+      ...emptyGridForm(),
+      values: { x: '1, 2, 3', alpha: '' },
+      metric: 'y',
+      goal: 'min' as const,
+      workers: '2'
+    };
+    expect(isGridFormValid(gridFormErrors(form, params))).toBe(true);
+    expect(buildGridRequest('a/nb.ipynb', form, params)).toEqual({
+      notebook: 'a/nb.ipynb',
+      grid: { x: [1, 2, 3] },
+      kernel: 'python3',
+      metrics: ['y'],
+      goal: 'min',
+      workers: 2
+    });
+    const inEnv = buildGridRequest(
+      'nb.ipynb',
+      { ...form, target: 'env:my:env' },
+      params
+    );
+    expect(inEnv.env).toBe('my:env');
+    expect(inEnv.kernel).toBeUndefined();
+  });
+});
+
+function row(
+  run: number,
+  x: unknown,
+  y: number | null,
+  extra: Partial<GridRow> = {}
+): GridRow {
+  return {
+    run,
+    status: y === null ? 'failed' : 'ok',
+    param_x: x,
+    y,
+    ...extra
+  } as GridRow;
+}
+
+describe('results', () => {
+  const rows = [
+    row(0, 1, 4, { rank_y: 2 }),
+    row(1, 2, 1, { rank_y: 1 }),
+    row(2, 3, null),
+    row(3, 4, 9, { rank_y: 3 })
+  ];
+
+  it('sorts by rank with unranked rows last', () => {
+    expect(sortByRank(rows, 'y').map(r => r.run)).toEqual([1, 0, 3, 2]);
+    expect(sortByRank(rows, null).map(r => r.run)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('marks the best rank', () => {
+    expect([...bestRuns(rows, 'y')]).toEqual([1]);
+    expect(bestRuns(rows, null).size).toBe(0);
+  });
+
+  it('makes output notebooks relative to the server root', () => {
+    expect(
+      outputNotebookPath(
+        '/srv/root/sub/nb-grid-1/runs/run-0000.ipynb',
+        'sub/nb-grid-1'
+      )
+    ).toBe('sub/nb-grid-1/runs/run-0000.ipynb');
+    expect(outputNotebookPath('/elsewhere/run.ipynb', 'sub/nb-grid-1')).toBe(
+      null
+    );
+    expect(outputNotebookPath(null, 'x')).toBe(null);
+  });
+
+  it('plots ok runs against a numeric parameter, averaging replicates', () => {
+    const plot = linePlot(
+      [...rows, row(4, 2, 3, { rank_y: 2 }), row(5, 10, 0)],
+      'x',
+      'y'
+    );
+    expect(plot.numericX).toBe(true);
+    expect(plot.points).toEqual([
+      { x: 1, y: 4 },
+      { x: 2, y: 2 },
+      { x: 4, y: 9 },
+      { x: 10, y: 0 }
+    ]);
+  });
+
+  it('builds a heatmap over two parameters with holes for failed runs', () => {
+    const grid = [
+      { run: 0, status: 'ok', param_a: 'l1', param_b: 1, m: 0.5 },
+      { run: 1, status: 'ok', param_a: 'l2', param_b: 1, m: 0.7 },
+      { run: 2, status: 'failed', param_a: 'l1', param_b: 2, m: null },
+      { run: 3, status: 'ok', param_a: 'l2', param_b: 2, m: 0.9 }
+    ] as GridRow[];
+    const map = heatmap(grid, 'a', 'b', 'm');
+    expect(map.xs).toEqual(['l1', 'l2']);
+    expect(map.ys).toEqual([1, 2]);
+    expect(map.cells).toEqual([
+      [0.5, 0.7],
+      [null, 0.9]
+    ]);
+  });
+});

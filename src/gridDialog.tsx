@@ -1,0 +1,287 @@
+/**
+ * The "Grid search…" dialog: one value list per parameter the notebook
+ * declares, where to run it, the metric to rank by, workers and seed.
+ */
+import { Dialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import React from 'react';
+
+import { IEnvironment, IGridRequest, INotebookInspection } from './api';
+import {
+  buildGridRequest,
+  emptyGridForm,
+  formatDefault,
+  gridFormErrors,
+  IGridForm,
+  IGridFormErrors,
+  isGridFormValid,
+  parseValueList,
+  SERVER_KERNEL
+} from './gridModels';
+
+function FieldError(props: { text?: string; id?: string }): JSX.Element | null {
+  return props.text ? (
+    <div className="jp-EnvManager-fieldError" role="alert" id={props.id}>
+      {props.text}
+    </div>
+  ) : null;
+}
+
+function GridForm(props: {
+  inspection: INotebookInspection;
+  environments: readonly IEnvironment[];
+  form: IGridForm;
+  errors: IGridFormErrors;
+  touched: boolean;
+  update: (change: Partial<IGridForm>) => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { form, errors, trans, inspection } = props;
+  const shown = (text?: string) => (props.touched ? text : undefined);
+  let points = 1;
+  for (const parameter of inspection.parameters) {
+    points *= Math.max(
+      1,
+      parseValueList(form.values[parameter.name] ?? '').values.length
+    );
+  }
+  return (
+    <div className="jp-EnvManager-gridForm">
+      <div className="jp-EnvManager-gridNotebook">
+        {trans.__('Notebook: %1', inspection.path)}
+      </div>
+      <fieldset className="jp-EnvManager-gridParams">
+        <legend>{trans.__('Parameters (comma-separated values)')}</legend>
+        {inspection.parameters.map(parameter => {
+          const id = `jem-grid-param-${parameter.name}`;
+          const typed = form.values[parameter.name] ?? '';
+          // Errors of a list show as soon as it is typed: they are about syntax.
+          const error = typed ? errors.values[parameter.name] : undefined;
+          return (
+            <div className="jp-EnvManager-field" key={parameter.name}>
+              <label className="jp-EnvManager-label" htmlFor={id}>
+                {parameter.name}
+                <span className="jp-EnvManager-gridType">
+                  {parameter.type}
+                  {' · '}
+                  {trans.__('default %1', formatDefault(parameter))}
+                </span>
+              </label>
+              <input
+                id={id}
+                className="jp-mod-styled jp-EnvManager-gridValues"
+                data-parameter={parameter.name}
+                value={typed}
+                placeholder={formatDefault(parameter)}
+                title={parameter.help || undefined}
+                onChange={event =>
+                  props.update({
+                    values: {
+                      ...form.values,
+                      [parameter.name]: event.target.value
+                    }
+                  })
+                }
+              />
+              <FieldError text={error} />
+            </div>
+          );
+        })}
+        <FieldError text={shown(errors.grid)} id="jem-grid-error" />
+        <div className="jp-EnvManager-gridPoints">
+          {trans._n('%1 run', '%1 runs', points)}
+        </div>
+      </fieldset>
+      <div className="jp-EnvManager-field">
+        <label className="jp-EnvManager-label" htmlFor="jem-grid-target">
+          {trans.__('Run in')}
+        </label>
+        <select
+          id="jem-grid-target"
+          className="jp-mod-styled"
+          value={form.target}
+          onChange={event => props.update({ target: event.target.value })}
+        >
+          <option value={`kernel:${SERVER_KERNEL}`}>
+            {trans.__("This server's kernel (%1)", SERVER_KERNEL)}
+          </option>
+          {props.environments.map(env => (
+            <option key={env.name} value={`env:${env.name}`}>
+              {env.has_ipykernel
+                ? env.name
+                : trans.__('%1 (no ipykernel)', env.name)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="jp-EnvManager-gridRow">
+        <div className="jp-EnvManager-field">
+          <label className="jp-EnvManager-label" htmlFor="jem-grid-metric">
+            {trans.__('Metric (a variable the notebook sets)')}
+          </label>
+          <input
+            id="jem-grid-metric"
+            className="jp-mod-styled"
+            value={form.metric}
+            placeholder="accuracy"
+            onChange={event => props.update({ metric: event.target.value })}
+          />
+          <FieldError text={shown(errors.metric)} />
+        </div>
+        <div
+          className="jp-EnvManager-field"
+          role="radiogroup"
+          aria-label={trans.__('Goal')}
+        >
+          <label className="jp-EnvManager-check">
+            <input
+              type="radio"
+              name="jem-grid-goal"
+              value="max"
+              checked={form.goal === 'max'}
+              onChange={() => props.update({ goal: 'max' })}
+            />
+            {trans.__('Maximize')}
+          </label>
+          <label className="jp-EnvManager-check">
+            <input
+              type="radio"
+              name="jem-grid-goal"
+              value="min"
+              checked={form.goal === 'min'}
+              onChange={() => props.update({ goal: 'min' })}
+            />
+            {trans.__('Minimize')}
+          </label>
+        </div>
+      </div>
+      <div className="jp-EnvManager-gridRow">
+        <div className="jp-EnvManager-field">
+          <label className="jp-EnvManager-label" htmlFor="jem-grid-workers">
+            {trans.__('Parallel workers')}
+          </label>
+          <input
+            id="jem-grid-workers"
+            className="jp-mod-styled"
+            inputMode="numeric"
+            value={form.workers}
+            placeholder={trans.__('auto')}
+            onChange={event => props.update({ workers: event.target.value })}
+          />
+          <FieldError text={shown(errors.workers)} />
+        </div>
+        <div className="jp-EnvManager-field">
+          <label className="jp-EnvManager-label" htmlFor="jem-grid-seed">
+            {trans.__('Seed')}
+          </label>
+          <input
+            id="jem-grid-seed"
+            className="jp-mod-styled"
+            inputMode="numeric"
+            value={form.seed}
+            placeholder={trans.__('none')}
+            onChange={event => props.update({ seed: event.target.value })}
+          />
+          <FieldError text={shown(errors.seed)} />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** The dialog's body: owns the form being typed and answers the request. */
+export class GridSearchBody extends ReactWidget {
+  constructor(
+    readonly inspection: INotebookInspection,
+    private readonly environments: readonly IEnvironment[],
+    private readonly trans: TranslationBundle,
+    initial: IGridForm = emptyGridForm()
+  ) {
+    super();
+    this.addClass('jp-EnvManager-gridDialog');
+    this._form = initial;
+  }
+
+  get errors(): IGridFormErrors {
+    return gridFormErrors(this._form, this.inspection.parameters);
+  }
+
+  touch(): void {
+    this._touched = true;
+    this.update();
+  }
+
+  getValue(): IGridRequest {
+    return buildGridRequest(
+      this.inspection.path,
+      this._form,
+      this.inspection.parameters
+    );
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <GridForm
+        inspection={this.inspection}
+        environments={this.environments}
+        form={this._form}
+        errors={this.errors}
+        touched={this._touched}
+        update={change => {
+          this._form = { ...this._form, ...change };
+          this.update();
+        }}
+        trans={this.trans}
+      />
+    );
+  }
+
+  private _form: IGridForm;
+  private _touched = false;
+}
+
+/** A dialog that will not start while the form has errors. */
+class GridSearchDialog extends Dialog<IGridRequest> {
+  constructor(
+    private readonly body: GridSearchBody,
+    private readonly buttonList: Dialog.IButton[],
+    trans: TranslationBundle
+  ) {
+    super({
+      title: trans.__('Grid search'),
+      body,
+      buttons: buttonList,
+      focusNodeSelector: '.jp-EnvManager-gridValues'
+    });
+    this.addClass('jp-EnvManager-gridSearchDialog');
+  }
+
+  resolve(index?: number): void {
+    const button = this.buttonList[index ?? this.buttonList.length - 1];
+    if (button?.accept && !isGridFormValid(this.body.errors)) {
+      this.body.touch();
+      return;
+    }
+    super.resolve(index);
+  }
+}
+
+/** Ask how to sweep a notebook; null when the user cancelled. */
+export async function askGridSearch(
+  inspection: INotebookInspection,
+  environments: readonly IEnvironment[],
+  trans: TranslationBundle
+): Promise<IGridRequest | null> {
+  const body = new GridSearchBody(inspection, environments, trans);
+  const dialog = new GridSearchDialog(
+    body,
+    [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.okButton({ label: trans.__('Start') })
+    ],
+    trans
+  );
+  const result = await dialog.launch();
+  return result.button.accept ? result.value : null;
+}
