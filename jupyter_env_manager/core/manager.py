@@ -49,6 +49,12 @@ ENGINE_CHOICES = ("auto", "conda", "mamba", "micromamba", "rattler", "uv", "venv
 CONDA_CLI_PREFERENCE = ("mamba", "conda", "micromamba")
 
 
+def _unknown_engine(name: object) -> EngineUnavailable:
+    return EngineUnavailable(
+        f"Unknown engine {name!r}; choose one of: {', '.join(ENGINE_CHOICES)}."
+    )
+
+
 def _same_path(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -181,9 +187,7 @@ class EnvManager(LoggingConfigurable):
             if executable and Path(executable).name.split(".")[0] != name:
                 executable = None
             return CONDA_CLI_ENGINES[name](executable)
-        raise EngineUnavailable(
-            f"Unknown engine {name!r}; choose one of: {', '.join(ENGINE_CHOICES)}."
-        )
+        raise _unknown_engine(name)
 
     def _available(self, name: str) -> bool:
         if name in CONDA_CLI_PREFERENCE:
@@ -196,9 +200,7 @@ class EnvManager(LoggingConfigurable):
         """The engine called `name`, or the configured default for `kind`."""
         requested = name or ("uv" if kind == "venv" else self.default_engine)
         if requested not in ENGINE_CHOICES:
-            raise EngineUnavailable(
-                f"Unknown engine {requested!r}; choose one of: {', '.join(ENGINE_CHOICES)}."
-            )
+            raise _unknown_engine(requested)
         if requested == "auto":
             requested = next((n for n in CONDA_CLI_PREFERENCE if self._available(n)), "rattler")
         if not self._available(requested):
