@@ -74,6 +74,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const client = new EnvManagerClient(app.serviceManager.serverSettings);
     const environments = new EnvironmentsModel(client);
     const tasks = new TasksModel(client, app.serviceManager.events.stream);
+    tasks
+      .followRunning()
+      .catch(error => console.warn('Cannot list running tasks:', error));
 
     let settings = DEFAULT_SETTINGS;
     if (settingRegistry) {

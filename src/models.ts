@@ -204,6 +204,15 @@ export class TasksModel {
     }
   }
 
+  /** Follow the tasks still running on the server, e.g. after a page reload. */
+  async followRunning(): Promise<void> {
+    for (const task of await this.client.tasks()) {
+      if (!isFinished(task.status) && !this._tasks.has(task.id)) {
+        this.track(task);
+      }
+    }
+  }
+
   /** Apply one event's data; events of tasks not followed here are ignored. */
   handleEvent(event: ITaskEvent): void {
     const task = this._tasks.get(event.task_id);

@@ -46,6 +46,9 @@ function task(overrides: Partial<ITask> = {}): ITask {
 /** Answers `task()` with what the server would store at the end of a task. */
 class RecordedClient extends EnvManagerClient {
   records = new Map<string, ITask>();
+  async tasks(): Promise<ITask[]> {
+    return [...this.records.values()];
+  }
   async task(id: string): Promise<ITask> {
     const record = this.records.get(id);
     if (!record) {
@@ -185,6 +188,22 @@ describe('helpers', () => {
 });
 
 describe('TasksModel', () => {
+  it('picks up tasks still running on the server after a reload', async () => {
+    const client = new RecordedClient();
+    const running = task({
+      id: 'r'.repeat(32),
+      status: 'running',
+      stage: 'link'
+    });
+    const done = task({ id: 'd'.repeat(32), status: 'succeeded', finished: 2 });
+    client.records.set(running.id, running);
+    client.records.set(done.id, done);
+    const model = new TasksModel(client, new EventSource(), 60000);
+    await model.followRunning();
+    expect(model.tasks.map(t => t.id)).toEqual([running.id]);
+    expect(model.get(running.id)?.stage).toBe('link');
+  });
+
   it('follows a task through its events and reports the final record', async () => {
     const client = new RecordedClient();
     const events = new EventSource();
