@@ -137,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
     from ..grid.errors import InvalidGrid
     from ..grid.plan import plan_grid
     from ..grid.runner import GridSearch
+    from ..grid.store import GridStore
 
     out = Path(args.out) if args.out else _default_out(args.notebook)
     printer = None if args.json else _EventPrinter()
@@ -165,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             timeout=args.timeout,
         )
-        if (out / "grid.sqlite").exists():
+        if GridStore.holds_grid(out):
             raise InvalidGrid(
                 f"{out} already holds a grid; use --resume to continue it or another --out."
             )

@@ -31,6 +31,7 @@ from .errors import InvalidGrid
 from .plan import GridPlan, plan_grid
 from .runner import GridEvent, GridSearch, GridSummary
 from .spec import grid_from_sweeps, load_grid_file, normalize_grid
+from .store import GridStore
 
 __all__ = ["GridRun", "grid_search"]
 
@@ -115,7 +116,7 @@ def _check_workers(workers: Any) -> None:
 def _out_dir(notebook: Path, out_dir: str | os.PathLike[str] | None) -> Path:
     if out_dir is not None:
         out = Path(out_dir)
-        if (out / "grid.sqlite").exists():
+        if GridStore.holds_grid(out):
             raise InvalidGrid(
                 f"{out} already holds a grid; pick another out_dir, or resume that one with "
                 f"`jupyter env-manager grid {notebook.name} --resume --out {out}`."

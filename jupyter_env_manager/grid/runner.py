@@ -139,7 +139,7 @@ class GridSearch:
         """A recorded grid, to resume or re-run its failures."""
         from .errors import GridNotFound
 
-        if not (Path(out_dir) / "grid.sqlite").is_file():
+        if not GridStore.holds_grid(out_dir):
             raise GridNotFound(f"No grid to resume in {out_dir} (no grid.sqlite there).")
         store = GridStore.in_dir(out_dir)
         return cls(store, grid_id or store.latest_grid_id(), **options)

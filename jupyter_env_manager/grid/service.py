@@ -24,6 +24,7 @@ from .notebook import inspect_notebook
 from .plan import plan_grid
 from .results import best_parameters
 from .runner import GridEvent, GridSearch
+from .store import GridStore
 
 GridListener = Callable[[dict[str, Any]], None]
 
@@ -139,7 +140,7 @@ class GridService:
     def list(self) -> list[dict[str, Any]]:
         found = []
         for grid_id, out_dir, _notebook, _created in self.index.all():
-            if not (out_dir / "grid.sqlite").is_file():
+            if not GridStore.holds_grid(out_dir):
                 continue  # the user deleted the folder
             found.append(self.summary(grid_id))
         return found
@@ -186,7 +187,7 @@ class GridService:
         )
         if out_dir:
             out = resolve_inside(self.root, out_dir, what="out_dir")
-            if (out / "grid.sqlite").exists():
+            if GridStore.holds_grid(out):
                 raise InvalidRequest(f"{out_dir} already holds a grid; resume it or pick another.")
         else:
             stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -109,6 +109,11 @@ class GridStore:
     def in_dir(cls, out_dir: str | Path) -> GridStore:
         return cls(Path(out_dir) / DB_NAME)
 
+    @staticmethod
+    def holds_grid(out_dir: str | Path) -> bool:
+        """True when `out_dir` already has a recorded grid."""
+        return (Path(out_dir) / DB_NAME).is_file()
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
