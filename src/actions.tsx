@@ -410,8 +410,12 @@ function isSpecPath(path: string): boolean {
 }
 
 /** Hand a text file to the browser's downloads. */
-function download(filename: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: 'text/plain' }));
+export function download(
+  filename: string,
+  content: string,
+  type = 'text/plain'
+): void {
+  const url = URL.createObjectURL(new Blob([content], { type }));
   const link = document.createElement('a');
   link.href = url;
   link.download = filename;

@@ -3,7 +3,6 @@
  * packages with server-side autocompletion, channels; or a spec file uploaded
  * or picked from the workspace.
  */
-import { Dialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useEffect, useRef, useState } from 'react';
@@ -17,6 +16,7 @@ import {
   ISpecFile,
   isValid
 } from './createForm';
+import { askWithForm, IGatedBody } from './gatedDialog';
 import { splitSpecs } from './names';
 
 const PYTHON_VERSIONS = ['3.13', '3.12', '3.11', '3.10', '3.9'];
@@ -344,7 +344,10 @@ function NewEnvironmentForm(props: {
 }
 
 /** The dialog's body: owns the form being typed, answers the request. */
-export class NewEnvironmentBody extends ReactWidget {
+export class NewEnvironmentBody
+  extends ReactWidget
+  implements IGatedBody<ICreateRequest>
+{
   constructor(
     initial: ICreateForm,
     private readonly services: IDialogServices,
@@ -384,6 +387,17 @@ export class NewEnvironmentBody extends ReactWidget {
     return false;
   }
 
+  readyToAccept(): boolean {
+    if (this.takeEnter()) {
+      return false;
+    }
+    if (!isValid(this.errors)) {
+      this.touch();
+      return false;
+    }
+    return true;
+  }
+
   getValue(): ICreateRequest {
     return buildCreateRequest(this._form);
   }
@@ -413,52 +427,20 @@ export class NewEnvironmentBody extends ReactWidget {
   ];
 }
 
-/** A dialog that will not accept while its body reports errors. */
-class NewEnvironmentDialog extends Dialog<ICreateRequest> {
-  constructor(
-    private readonly body: NewEnvironmentBody,
-    private readonly buttonList: Dialog.IButton[],
-    trans: TranslationBundle
-  ) {
-    super({
-      title: trans.__('New environment'),
-      body,
-      buttons: buttonList,
-      focusNodeSelector: '#jem-name'
-    });
-    this.addClass('jp-EnvManager-newEnvironmentDialog');
-  }
-
-  resolve(index?: number): void {
-    const button = this.buttonList[index ?? this.buttonList.length - 1];
-    if (button?.accept) {
-      if (this.body.takeEnter()) {
-        return;
-      }
-      if (!isValid(this.body.errors)) {
-        this.body.touch();
-        return;
-      }
-    }
-    super.resolve(index);
-  }
-}
-
 /** Ask for a new environment; null when the user cancelled. */
-export async function askNewEnvironment(
+export function askNewEnvironment(
   initial: ICreateForm,
   services: IDialogServices,
   trans: TranslationBundle
 ): Promise<ICreateRequest | null> {
-  const body = new NewEnvironmentBody(initial, services, trans);
-  const dialog = new NewEnvironmentDialog(
-    body,
-    [
-      Dialog.cancelButton({ label: trans.__('Cancel') }),
-      Dialog.okButton({ label: trans.__('Create') })
-    ],
+  return askWithForm(
+    new NewEnvironmentBody(initial, services, trans),
+    {
+      title: trans.__('New environment'),
+      acceptLabel: trans.__('Create'),
+      focusNodeSelector: '#jem-name',
+      className: 'jp-EnvManager-newEnvironmentDialog'
+    },
     trans
   );
-  const result = await dialog.launch();
-  return result.button.accept ? result.value : null;
 }

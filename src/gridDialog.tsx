@@ -2,12 +2,12 @@
  * The "Grid search…" dialog: one value list per parameter the notebook
  * declares, where to run it, the metric to rank by, workers and seed.
  */
-import { Dialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { IEnvironment, IGridRequest, INotebookInspection } from './api';
+import { askWithForm, IGatedBody } from './gatedDialog';
 import {
   buildGridRequest,
   emptyGridForm,
@@ -191,7 +191,10 @@ function GridForm(props: {
 }
 
 /** The dialog's body: owns the form being typed and answers the request. */
-export class GridSearchBody extends ReactWidget {
+export class GridSearchBody
+  extends ReactWidget
+  implements IGatedBody<IGridRequest>
+{
   constructor(
     readonly inspection: INotebookInspection,
     private readonly environments: readonly IEnvironment[],
@@ -210,6 +213,14 @@ export class GridSearchBody extends ReactWidget {
   touch(): void {
     this._touched = true;
     this.update();
+  }
+
+  readyToAccept(): boolean {
+    if (!isGridFormValid(this.errors)) {
+      this.touch();
+      return false;
+    }
+    return true;
   }
 
   getValue(): IGridRequest {
@@ -241,47 +252,20 @@ export class GridSearchBody extends ReactWidget {
   private _touched = false;
 }
 
-/** A dialog that will not start while the form has errors. */
-class GridSearchDialog extends Dialog<IGridRequest> {
-  constructor(
-    private readonly body: GridSearchBody,
-    private readonly buttonList: Dialog.IButton[],
-    trans: TranslationBundle
-  ) {
-    super({
-      title: trans.__('Grid search'),
-      body,
-      buttons: buttonList,
-      focusNodeSelector: '.jp-EnvManager-gridValues'
-    });
-    this.addClass('jp-EnvManager-gridSearchDialog');
-  }
-
-  resolve(index?: number): void {
-    const button = this.buttonList[index ?? this.buttonList.length - 1];
-    if (button?.accept && !isGridFormValid(this.body.errors)) {
-      this.body.touch();
-      return;
-    }
-    super.resolve(index);
-  }
-}
-
 /** Ask how to sweep a notebook; null when the user cancelled. */
-export async function askGridSearch(
+export function askGridSearch(
   inspection: INotebookInspection,
   environments: readonly IEnvironment[],
   trans: TranslationBundle
 ): Promise<IGridRequest | null> {
-  const body = new GridSearchBody(inspection, environments, trans);
-  const dialog = new GridSearchDialog(
-    body,
-    [
-      Dialog.cancelButton({ label: trans.__('Cancel') }),
-      Dialog.okButton({ label: trans.__('Start') })
-    ],
+  return askWithForm(
+    new GridSearchBody(inspection, environments, trans),
+    {
+      title: trans.__('Grid search'),
+      acceptLabel: trans.__('Start'),
+      focusNodeSelector: '.jp-EnvManager-gridValues',
+      className: 'jp-EnvManager-gridSearchDialog'
+    },
     trans
   );
-  const result = await dialog.launch();
-  return result.button.accept ? result.value : null;
 }

@@ -16,6 +16,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import {
   DEFAULT_SETTINGS,
+  download,
   EnvironmentActions,
   IEnvManagerSettings
 } from './actions';
@@ -217,7 +218,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
             downloadCsv: grid =>
               void client
                 .gridResultsCsv(grid.grid_id)
-                .then(file => downloadText(file.filename, file.content))
+                .then(file => download(file.filename, file.content, 'text/csv'))
                 .catch(gridFailure),
             openNotebook: path => {
               if (docManager) {
@@ -300,17 +301,5 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
-
-/** Hand text to the browser as a file download. */
-function downloadText(filename: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: 'text/csv' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 export default plugin;
