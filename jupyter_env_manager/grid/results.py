@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 RESULTS_CSV = "results.csv"
 RESULTS_PARQUET = "results.parquet"
@@ -39,6 +40,8 @@ def results_frame(
     runs: list[dict[str, Any]], *, swept: list[str], metrics: list[dict[str, str]]
 ) -> pd.DataFrame:
     """Build the table from store rows (`GridStore.runs`) and the plan's metrics."""
+    import pandas as pd  # imported on use: the server imports this module at start
+
     requested = [m["name"] for m in metrics]
     names = _metric_names(runs, requested)
     rows = []
