@@ -36,6 +36,14 @@ class EnvManagerApp(ExtensionApp):
         ),
     ).tag(config=True)
 
+    grid_fork_kernels = Bool(
+        True,
+        help=(
+            "Fork grid runs' Python kernels from a pre-imported template process (a kernel "
+            "start then costs a fraction of the CPU); False launches each as a new process."
+        ),
+    ).tag(config=True)
+
     warm_search_index = Bool(
         True, help="Load the default channels' package index in the background at start."
     ).tag(config=True)
@@ -56,6 +64,7 @@ class EnvManagerApp(ExtensionApp):
             self._emit_grid_event,
             kernel_spec_manager=self.serverapp.kernel_spec_manager,
             scheduler_address=self.grid_scheduler or None,
+            fork_kernels=self.grid_fork_kernels,
             log=self.log,
         )
         # Whatever a previous server left running ended with it: say so, and take

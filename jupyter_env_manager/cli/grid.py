@@ -53,6 +53,19 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--scheduler", metavar="ADDR", help="Existing Dask scheduler, e.g. tcp://host:8786."
     )
     where.add_argument("--timeout", type=float, default=None, help="Seconds per run.")
+    where.add_argument(
+        "--worker-processes",
+        action="store_true",
+        help="Run local Dask workers as processes (default: in this process; every run "
+        "has its own kernel process either way).",
+    )
+    where.add_argument(
+        "--no-fork-kernels",
+        dest="fork_kernels",
+        action="store_false",
+        help="Launch every Python kernel as a new interpreter instead of forking it from "
+        "a pre-imported template (slower starts; for kernels that misbehave when forked).",
+    )
     results = parser.add_argument_group("results")
     results.add_argument(
         "--metric",
@@ -144,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {
         "workers": args.workers,
         "scheduler_address": args.scheduler,
+        "worker_processes": args.worker_processes,
+        "fork_kernels": args.fork_kernels,
         "on_event": printer,
     }
     if args.resume or args.rerun_failed:

@@ -516,6 +516,7 @@ def grid_search(
     timeout: float | None = None,
     out_dir: str | os.PathLike[str] | None = None,
     scheduler: Any = None,
+    fork_kernels: bool = True,
     show: bool = True,
     wait: bool = True,
 ) -> Any:
@@ -527,7 +528,8 @@ def grid_search(
     the Python kernel of environment `env`. `metric` names the variable(s) to collect;
     the first ranks the runs (`maximize=False` for a loss; `"loss:min"` works too).
     `scheduler` is a Dask address, Client or cluster; by default an embedded local
-    cluster with `workers` processes runs the grid. Results are also written to
+    cluster with `workers` workers runs the grid. Python kernels are forked from a
+    pre-imported template unless `fork_kernels=False`. Results are also written to
     `out_dir` (default: `<notebook>-grid-<time>` next to the notebook) as CSV and
     Parquet; `frame.attrs` holds the grid id, output paths and best parameters.
 
@@ -553,7 +555,9 @@ def grid_search(
         timeout=timeout,
     )
     out = _out_dir(notebook_path, out_dir)
-    search = GridSearch.create(plan, out, workers=workers, scheduler_address=address)
+    search = GridSearch.create(
+        plan, out, workers=workers, scheduler_address=address, fork_kernels=fork_kernels
+    )
     handle = GridRun(search, _make_view(plan, out, show))
     if not wait:
         handle._start(background_view=True)

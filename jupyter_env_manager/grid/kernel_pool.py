@@ -1,10 +1,16 @@
 """Fresh kernels without waiting for them: start the next one while the current run works.
 
 A kernel start costs most of a second, more than a short notebook. The pool keeps
-one spare kernel starting per (kernel name, working directory): `acquire` hands
-the spare over (or starts one when there is none) and at once begins the next
-spare, so the start overlaps the run. A kernel serves exactly one run and is then
-killed; no run ever sees another run's state.
+spare kernels starting per (kernel name, working directory), as many as the runs
+that draw from it at once (`reserve`): `acquire` hands the oldest spare over (or
+starts a kernel when there is none) and at once begins a replacement, so starts
+overlap runs. A kernel serves exactly one run and is then killed; no run ever sees
+another run's state.
+
+By default ipykernel kernels are forked from a template process that has already
+imported ipykernel (`kernels/forking.py`): a start then costs a fraction of the CPU,
+which is what bounds a grid of short runs on few cores. `fork=False` launches
+each kernel as a new process.
 
 Parallel starts race for TCP ports (jupyter_client picks free ports, then the
 kernel binds them; another process can take one in between), so a failed start is
@@ -28,11 +34,13 @@ from typing import Any
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
+from ..kernels.forking import ForkingSpecManager, close_templates
 from .errors import KernelNotFound
 
 log = logging.getLogger(__name__)
 
-PoolKey = tuple[str, str]
+#: (kernel name, working directory, fork from a template)
+PoolKey = tuple[str, str, bool]
 
 
 class KernelStartFailed(RuntimeError):
@@ -104,23 +112,32 @@ class KernelPool:
     ) -> None:
         self._spec_manager_factory = spec_manager_factory
         self._ksm: KernelSpecManager | None = None
+        self._forking_ksm: KernelSpecManager | None = None
+        self._forked = False
         self.start_timeout = start_timeout
         self.start_attempts = start_attempts
         self.idle_timeout = idle_timeout
         self.prefetch = prefetch
-        self._spares: dict[PoolKey, asyncio.Task[PooledKernel]] = {}
+        self._spares: dict[PoolKey, list[asyncio.Task[PooledKernel]]] = {}
+        self._depth: dict[PoolKey, int] = {}
         self._idle_timers: dict[PoolKey, asyncio.TimerHandle] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self.started_count = 0
 
-    @property
-    def spec_manager(self) -> KernelSpecManager:
+    def spec_manager(self, fork: bool) -> KernelSpecManager:
         if self._ksm is None:
             self._ksm = self._spec_manager_factory()
-        return self._ksm
+        if not fork:
+            return self._ksm
+        if self._forking_ksm is None:
+            self._forking_ksm = ForkingSpecManager(self._ksm)
+        self._forked = True
+        return self._forking_ksm
 
-    async def _start_once(self, kernel_name: str, cwd: str) -> PooledKernel:
-        km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=self.spec_manager)
+    async def _start_once(self, kernel_name: str, cwd: str, fork: bool) -> PooledKernel:
+        km = AsyncKernelManager(
+            kernel_name=kernel_name, kernel_spec_manager=self.spec_manager(fork)
+        )
         started = time.monotonic()
         # The kernel's own stderr only carries startup warnings; run output goes over iopub.
         await km.start_kernel(cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -140,12 +157,12 @@ class KernelPool:
         self.started_count += 1
         return kernel
 
-    async def start_kernel(self, kernel_name: str, cwd: str) -> PooledKernel:
+    async def start_kernel(self, kernel_name: str, cwd: str, fork: bool = True) -> PooledKernel:
         """A fresh kernel, retrying failed starts (port races, slow file systems)."""
         last: BaseException | None = None
         for attempt in range(1, self.start_attempts + 1):
             try:
-                return await self._start_once(kernel_name, cwd)
+                return await self._start_once(kernel_name, cwd, fork)
             except NoSuchKernel:
                 raise KernelNotFound(f"No kernel named {kernel_name!r} on this worker.") from None
             except asyncio.CancelledError:
@@ -159,17 +176,17 @@ class KernelPool:
         )
 
     def _spawn_spare(self, key: PoolKey) -> None:
-        self._spares[key] = asyncio.ensure_future(self.start_kernel(*key))
+        self._spares.setdefault(key, []).append(asyncio.ensure_future(self.start_kernel(*key)))
         loop = asyncio.get_running_loop()
         old = self._idle_timers.pop(key, None)
         if old is not None:
             old.cancel()
-        self._idle_timers[key] = loop.call_later(self.idle_timeout, self._drop_spare, key)
+        self._idle_timers[key] = loop.call_later(self.idle_timeout, self._drop_spares, key)
 
-    def _drop_spare(self, key: PoolKey) -> None:
+    def _drop_spares(self, key: PoolKey) -> None:
         self._idle_timers.pop(key, None)
-        task = self._spares.pop(key, None)
-        if task is not None:
+        self._depth.pop(key, None)
+        for task in self._spares.pop(key, []):
             self._dispose(task)
 
     def _dispose(self, task: asyncio.Task[PooledKernel]) -> None:
@@ -184,20 +201,22 @@ class KernelPool:
         self._closing.add(closing)
         closing.add_done_callback(self._closing.discard)
 
-    def ensure_spare(self, kernel_name: str, cwd: str) -> None:
-        """Start a spare for this key unless one exists (call on the pool's loop)."""
-        if (kernel_name, cwd) not in self._spares:
-            self._spawn_spare((kernel_name, cwd))
-
-    async def acquire(self, kernel_name: str, cwd: str) -> PooledKernel:
-        """A kernel no run has used; also starts the next spare for this key."""
-        key = (kernel_name, cwd)
-        spare = self._spares.pop(key, None)
-        timer = self._idle_timers.pop(key, None)
-        if timer is not None:
-            timer.cancel()
-        if self.prefetch:
+    def reserve(self, kernel_name: str, cwd: str, depth: int = 1, *, fork: bool = True) -> None:
+        """Keep `depth` spares starting for this key (call on the pool's loop): one per
+        run that draws from the pool at the same time."""
+        key = (kernel_name, cwd, fork)
+        self._depth[key] = max(depth, self._depth.get(key, 0))
+        while len(self._spares.get(key, [])) < self._depth[key]:
             self._spawn_spare(key)
+
+    async def acquire(self, kernel_name: str, cwd: str, *, fork: bool = True) -> PooledKernel:
+        """A kernel no run has used; also starts a replacement spare for this key."""
+        key = (kernel_name, cwd, fork)
+        waiting = self._spares.get(key, [])
+        spare = waiting.pop(0) if waiting else None
+        if self.prefetch:
+            self._depth.setdefault(key, 1)
+            self.reserve(kernel_name, cwd, fork=fork)
         if spare is not None:
             try:
                 kernel = await spare
@@ -208,7 +227,7 @@ class KernelPool:
                 raise
             except Exception as error:  # noqa: BLE001 - fall back to a start of our own
                 log.warning("spare kernel unusable, starting another: %s", error)
-        return await self.start_kernel(kernel_name, cwd)
+        return await self.start_kernel(kernel_name, cwd, fork)
 
     def release(self, kernel: PooledKernel) -> None:
         """Kill a used kernel in the background; the next run need not wait for it."""
@@ -217,11 +236,14 @@ class KernelPool:
         closing.add_done_callback(self._closing.discard)
 
     async def close(self) -> None:
-        """Kill spares and wait for every pending kill."""
+        """Kill spares, wait for every pending kill, then end the kernel templates."""
         for key in list(self._spares):
-            self._drop_spare(key)
+            self._drop_spares(key)
         for timer in self._idle_timers.values():
             timer.cancel()
         self._idle_timers.clear()
         if self._closing:
             await asyncio.gather(*list(self._closing), return_exceptions=True)
+        if self._forked:
+            self._forked = False
+            await asyncio.to_thread(close_templates)

@@ -27,6 +27,13 @@ RESULTS_CSV = "results.csv"
 RESULTS_PARQUET = "results.parquet"
 
 
+def import_table_libraries() -> None:
+    """Import pandas and pyarrow ahead of need (a grid does it in a thread while its
+    first kernels start, instead of after its last run)."""
+    import pandas  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+
 def _metric_names(runs: list[dict[str, Any]], requested: list[str]) -> list[str]:
     extra: list[str] = []
     for run in runs:

@@ -6,12 +6,17 @@ unfinished run of a stored grid and returns a `GridSummary`; `cancel()` stops it
 ones stay pending, so a later `run()` resumes them); `status()` is a snapshot for
 polling; `on_event` receives a `GridEvent` for every run start and end.
 
-Cluster: by default an embedded `LocalCluster` with one single-threaded worker
-process per core (never more workers than runs); with `scheduler_address` the
+Cluster: by default an embedded `LocalCluster` with one single-threaded worker per
+core (never more workers than runs). Its workers live in this process: each run
+already executes in a kernel process of its own, and a worker only drives that
+kernel, so worker processes would add a second interpreter start (seconds of
+imports on two cores) and no parallelism; `worker_processes=True` asks for them
+anyway. Python kernels are forked from a pre-imported template unless
+`fork_kernels=False` (see `grid/kernel_pool.py`). With `scheduler_address` the
 same tasks go to an existing cluster, whose workers need this package and the
-kernel. The Dask scheduler keeps nothing on disk, so the store is the truth:
-runs are marked `running` when a worker reports the start (a worker event), and
-final outcomes are written once by the coordinator.
+kernel. The Dask scheduler keeps nothing on disk, so the store is the truth: runs
+are marked `running` when a worker reports the start (a worker event), and final
+outcomes are written once by the coordinator.
 
 Failures: a run whose kernel died is resubmitted on a fresh kernel; a task lost
 with its worker is rescheduled by Dask (up to `distributed.scheduler.allowed-failures`),
@@ -26,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -36,7 +42,7 @@ from .errors import InvalidGrid
 from .notebook import notebook_hash as compute_notebook_hash
 from .notebook import read_notebook
 from .plan import GridPlan
-from .results import best_parameters, results_frame, write_results
+from .results import best_parameters, import_table_libraries, results_frame, write_results
 from .store import FINAL_STATUSES, GridStore
 from .worker import RunRequest, begin_grid, cancel_grid, close_pool, event_topic, run_point
 
@@ -105,6 +111,8 @@ class GridSearch:
         max_attempts: int = 3,
         on_event: EventCallback | None = None,
         prefetch: bool = True,
+        worker_processes: bool = False,
+        fork_kernels: bool = True,
     ) -> None:
         if workers is not None and workers < 1:
             raise InvalidGrid(f"workers must be at least 1, got {workers}.")
@@ -118,6 +126,8 @@ class GridSearch:
         self.max_attempts = max_attempts
         self.on_event = on_event or _ignore
         self.prefetch = prefetch
+        self.worker_processes = worker_processes
+        self.fork_kernels = fork_kernels
         self.state = "created"
         self.running: dict[int, dict[str, Any]] = {}
         self.executed = 0
@@ -214,6 +224,7 @@ class GridSearch:
             timeout=plan["timeout"],
             expected_prefix=target["prefix"],
             expected_fingerprint=plan["fingerprint"],
+            fork_kernels=self.fork_kernels,
             run_metadata={
                 "grid": self.grid_id,
                 "run": run["index"],
@@ -235,7 +246,7 @@ class GridSearch:
         cluster = await LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,
-            processes=True,
+            processes=self.worker_processes,
             asynchronous=True,
             dashboard_address=None,
             silence_logs=logging.ERROR,
@@ -245,7 +256,9 @@ class GridSearch:
 
     def _on_worker_event(self, event: tuple[float, dict[str, Any]]) -> None:
         _, message = event
-        if message.get("event") != "started":
+        # Worker events travel through the scheduler: a start reported after a cancel
+        # arrives once its run is already marked stopped and must not revive it.
+        if message.get("event") != "started" or self._cancel_requested:
             return
         index = int(message["index"])
         self.running[index] = message
@@ -355,6 +368,7 @@ class GridSearch:
         if runs:
             notebook = self._notebook_text()
             client, cluster = await self._start_client(len(runs))
+            threading.Thread(target=import_table_libraries, daemon=True).start()
             self._client = client
             topic = event_topic(self.grid_id)
             try:
@@ -365,6 +379,7 @@ class GridSearch:
                     self.plan["target"]["kernel_name"],
                     str(Path(self.record.notebook).parent),
                     self.prefetch,
+                    self.fork_kernels,
                     on_error="return",
                 )
                 self._emit("grid_started", message=f"{len(runs)} runs to do")
@@ -391,7 +406,7 @@ class GridSearch:
     async def _shutdown(self, client: Any, cluster: Any, topic: str) -> None:
         try:
             client.unsubscribe_topic(topic)
-            await client.run(close_pool, on_error="return")
+            await client.run(close_pool, self.grid_id, on_error="return")
         except Exception as error:  # noqa: BLE001 - closing must finish regardless
             log.debug("closing kernel pools failed: %s", error)
         finally:

@@ -84,13 +84,18 @@ class GridService:
         *,
         kernel_spec_manager: Any = None,
         scheduler_address: str | None = None,
+        fork_kernels: bool = True,
         log: logging.Logger | None = None,
     ):
         self.root = root.resolve()
         self.index = index
         self.listener = listener
         self.ksm = kernel_spec_manager
-        self.scheduler_address = scheduler_address
+        #: How every grid of this server runs (GridSearch options).
+        self.run_options: dict[str, Any] = {
+            "scheduler_address": scheduler_address,
+            "fork_kernels": fork_kernels,
+        }
         self.log = log or logging.getLogger(__name__)
         self._live: dict[str, GridSearch] = {}
         self._tasks: dict[str, asyncio.Task[Any]] = {}
@@ -196,8 +201,8 @@ class GridService:
             plan,
             out,
             workers=workers,
-            scheduler_address=self.scheduler_address,
             on_event=self._emit,
+            **self.run_options,
         )
         self.index.add(search.grid_id, out, notebook_path)
         self._launch(search, rerun_failed=False)
@@ -229,8 +234,8 @@ class GridService:
         search = GridSearch.open(
             self.index.out_dir(grid_id),
             grid_id,
-            scheduler_address=self.scheduler_address,
             on_event=self._emit,
+            **self.run_options,
         )
         self._launch(search, rerun_failed=rerun_failed)
         return self.summary(grid_id)

@@ -1,7 +1,7 @@
 """What runs inside a Dask worker process: one task per grid point.
 
-Each worker process holds one `KernelPool` on a private asyncio loop in a daemon
-thread (Dask runs tasks in plain threads; the kernel and nbclient APIs are async).
+Each process running workers holds one `KernelPool` on a private asyncio loop in a
+daemon thread (Dask runs tasks in plain threads; the kernel and nbclient APIs are async).
 The task thread waits for its run on that loop. The coordinator reaches a worker
 outside the task queue with `Client.run`: to start spare kernels before the first
 task (`prewarm`), to kill the kernels of a cancelled grid (`cancel_grid`) and to
@@ -54,6 +54,7 @@ class RunRequest:
     expected_prefix: str | None
     expected_fingerprint: str | None
     run_metadata: dict[str, Any] = field(default_factory=dict)
+    fork_kernels: bool = True
 
 
 class _Runtime:
@@ -69,6 +70,8 @@ class _Runtime:
         self.running: dict[str, set[asyncio.Task[Any]]] = {}
         #: Grids cancelled here: their tasks still queued on this worker must not run.
         self.cancelled: set[str] = set()
+        #: Grids between `begin_grid` and `close_pool`: the pool stays up while any runs.
+        self.active: set[str] = set()
 
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
@@ -126,7 +129,9 @@ async def _run(request: RunRequest, notebook_text: str) -> dict[str, Any]:
     rt.running.setdefault(request.grid_id, set()).add(task)
     kernel = None
     try:
-        kernel = await rt.pool.acquire(request.kernel_name, _usable_cwd(request.cwd))
+        kernel = await rt.pool.acquire(
+            request.kernel_name, _usable_cwd(request.cwd), fork=request.fork_kernels
+        )
         started = time.time()
         outcome["kernel_pid"] = kernel.pid
         _log_event(
@@ -189,14 +194,30 @@ def run_point(request: RunRequest, notebook_text: str) -> dict[str, Any]:
     return runtime().call(_run(request, notebook_text))
 
 
-def begin_grid(grid_id: str, kernel_name: str, cwd: str, prefetch: bool = True) -> bool:
-    """Before a grid's tasks: forget an earlier cancel of it (a resume) and start a spare
-    kernel now, so the worker's first task does not wait for one."""
+def _task_threads_here() -> int:
+    """Dask task threads in this process: every one of them may draw a kernel at once
+    (an embedded cluster runs all its workers in the coordinator's process)."""
+    try:
+        from distributed import Worker
+        from distributed.core import Status
+
+        live = [w for w in list(Worker._instances) if w.status == Status.running]
+        return max(1, sum(worker.state.nthreads for worker in live))
+    except (ImportError, AttributeError):
+        return 1
+
+
+def begin_grid(
+    grid_id: str, kernel_name: str, cwd: str, prefetch: bool = True, fork_kernels: bool = True
+) -> bool:
+    """Before a grid's tasks: forget an earlier cancel of it (a resume) and start spare
+    kernels now, so the first tasks do not wait for them."""
     rt = runtime()
     rt.cancelled.discard(grid_id)
+    rt.active.add(grid_id)
 
     async def start() -> None:
-        rt.pool.ensure_spare(kernel_name, _usable_cwd(cwd))
+        rt.pool.reserve(kernel_name, _usable_cwd(cwd), _task_threads_here(), fork=fork_kernels)
 
     if prefetch:
         rt.call(start())
@@ -217,9 +238,12 @@ def cancel_grid(grid_id: str) -> int:
     return rt.call(cancel())
 
 
-def close_pool() -> bool:
-    """Kill spare kernels (end of a grid); the pool starts new ones on demand."""
+def close_pool(grid_id: str) -> bool:
+    """End of a grid: unless another grid still runs here, kill spare kernels and kernel
+    templates (the pool starts new ones on demand)."""
     if _runtime is None:
         return True
-    _runtime.call(_runtime.pool.close())
+    _runtime.active.discard(grid_id)
+    if not _runtime.active:
+        _runtime.call(_runtime.pool.close())
     return True

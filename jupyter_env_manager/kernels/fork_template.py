@@ -1,0 +1,140 @@
+"""Kernel template: an ipykernel process that has imported everything and forks kernels.
+
+Runs inside the kernel's environment with that environment's interpreter, as
+`python [interpreter options] -c <this file's text>`, so it may use only the
+standard library and ipykernel (never this package) and must stay valid on old
+Pythons. `-c` rather than a script path keeps this package's folder off the
+kernels' `sys.path`.
+
+Why: a kernel start spends most of its CPU importing ipykernel, IPython, zmq,
+tornado and debugpy. The template imports them once; each kernel is then a
+`fork()` of it that only runs `IPKernelApp` (sockets, shell, history), so it is
+ready in a fraction of the time. No user code ever runs in the template, so every
+forked kernel starts with the state a freshly launched one has. The template
+refuses to fork when an import left a thread running (forking a threaded process
+is unsafe); the caller then launches kernels the ordinary way.
+
+Protocol: one JSON object per line. At start the template writes
+`{"ready": true, "pid": N, "forkable": bool, "reason": str}`. Requests on stdin:
+
+- `{"op": "fork", "argv": [...], "cwd": str, "env": {...}}` -> `{"pid": N}`
+- `{"op": "poll", "pid": N}` -> `{"returncode": int or null}`
+
+End of stdin (its owner exited) ends the template; its kernels then see their
+parent change and exit (ipykernel's parent poller, `JPY_PARENT_PID`).
+"""
+
+import json
+import os
+import signal
+import sys
+import threading
+
+# The modules an ipykernel start imports beyond `ipykernel.kernelapp` (IPython's
+# shell, the debugger and its debugpy, history's sqlite3), measured on ipykernel 7.
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",
+    "IPython.core.completer",
+    "IPython.core.history",
+    "sqlite3",
+    "pdb",
+    "psutil",
+)
+
+
+def _reply(message):
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _exit_code(status):
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+def _run_kernel(module, request, set_by_imports):
+    """In the forked child: become the kernel that `python -m module argv...` would be."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.environ.update(set_by_imports)
+    os.environ["JPY_PARENT_PID"] = str(os.getppid())
+    sys.argv = [module.__file__] + list(request["argv"])
+    code = 0
+    try:
+        # The trait's default read JPY_PARENT_PID when the template imported
+        # kernelapp, before there was a parent to watch: pass it explicitly.
+        module.IPKernelApp.launch_instance(parent_handle=os.getppid())
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    except BaseException:  # noqa: BLE001 - nothing may escape into the template's loop
+        code = 1
+    os._exit(code)
+
+
+def main():
+    # As ipykernel_launcher does: imports must not resolve against the cwd.
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]
+    import importlib
+
+    environ_before = dict(os.environ)
+    reason = ""
+    module = None
+    for name in PRELOAD:
+        try:
+            loaded = importlib.import_module(name)
+        except ImportError:
+            continue
+        if name == "ipykernel.kernelapp":
+            module = loaded
+    if module is None:
+        reason = "ipykernel is not importable"
+    elif threading.active_count() > 1:
+        reason = "an import started a thread"
+    # Variables the imports set (ipykernel sets PYDEVD_USE_FRAME_EVAL), as a
+    # launched kernel would have them.
+    set_by_imports = {k: v for k, v in os.environ.items() if environ_before.get(k) != v}
+    _reply({"ready": True, "pid": os.getpid(), "forkable": not reason, "reason": reason})
+    exited = {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            exited[pid] = _exit_code(status)
+        if request.get("op") == "poll":
+            _reply({"returncode": exited.get(request["pid"])})
+            continue
+        if reason:
+            _reply({"error": reason})
+            continue
+        try:
+            pid = os.fork()
+        except OSError as error:
+            _reply({"error": f"fork failed: {error}"})
+            continue
+        if pid == 0:
+            try:
+                _run_kernel(module, request, set_by_imports)
+            finally:
+                os._exit(1)
+        _reply({"pid": pid})
+
+
+main()

@@ -1,0 +1,277 @@
+"""Kernels forked from a pre-imported template process (see `fork_template.py`).
+
+`ForkingProvisioner` is the environment provisioner with one change: when the
+command is an ipykernel launch (`python [options] -m ipykernel_launcher ...`), the
+kernel is forked from a template started with the same interpreter, options and
+environment, instead of a new interpreter importing everything again. Ports,
+connection file, activation, signals and shutdown stay the stock ones. Any other
+command, or a template that cannot fork, falls back to an ordinary launch.
+
+`forking_spec()` rewrites a kernelspec to use it; the grid kernel pool applies it
+through `ForkingSpecManager`. Templates are kept per (interpreter, options,
+environment) in this process until `close_templates()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import select
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+from .provisioner import EnvKernelProvisioner
+
+log = logging.getLogger(__name__)
+
+PROVISIONER_NAME = "jupyter-env-manager-forked"
+_WRAPPABLE_PROVISIONERS = {"", "local-provisioner", "jupyter-env-manager"}
+_KERNEL_MODULES = {"ipykernel_launcher", "ipykernel"}
+_SOURCE = (Path(__file__).with_name("fork_template.py")).read_text(encoding="utf-8")
+#: Seconds a template may take to import ipykernel before we give up on it.
+READY_TIMEOUT = 60.0
+_REPLY_TIMEOUT = 10.0
+
+
+class TemplateUnavailable(RuntimeError):
+    """The template cannot fork kernels (not started, died, or refused)."""
+
+
+def split_kernel_command(cmd: list[str]) -> tuple[list[str], list[str]] | None:
+    """(interpreter + options, kernel arguments) of an ipykernel launch, else None."""
+    if "-m" not in cmd[1:]:
+        return None
+    at = cmd.index("-m", 1)
+    if at + 1 >= len(cmd) or cmd[at + 1] not in _KERNEL_MODULES:
+        return None
+    if any(not part.startswith("-") for part in cmd[1:at] if "=" not in part):
+        return None  # something other than interpreter options precedes -m
+    return cmd[:at], cmd[at + 2 :]
+
+
+class KernelTemplate:
+    """One template process; `fork` and `poll` are thread-safe round trips."""
+
+    def __init__(self, interpreter: list[str], env: dict[str, str]) -> None:
+        self.interpreter = interpreter
+        self._lock = threading.Lock()
+        self._buffer = b""
+        self._process = subprocess.Popen(
+            [*interpreter, "-c", _SOURCE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=os.path.expanduser("~") if os.path.isdir(os.path.expanduser("~")) else "/",
+            start_new_session=True,
+        )
+        try:
+            ready = self._read(READY_TIMEOUT)
+        except TemplateUnavailable:
+            self.close()
+            raise
+        if not ready.get("forkable"):
+            self.close()
+            raise TemplateUnavailable(ready.get("reason") or "the template did not start")
+        self.pid = int(ready["pid"])
+
+    def _read(self, timeout: float) -> dict[str, Any]:
+        assert self._process.stdout is not None
+        fd = self._process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TemplateUnavailable("the template did not answer in time")
+            readable, _, _ = select.select([fd], [], [], remaining)
+            if not readable:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise TemplateUnavailable("the template exited")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        try:
+            answer = json.loads(line)
+        except ValueError:
+            raise TemplateUnavailable(f"the template wrote {line[:200]!r}") from None
+        if not isinstance(answer, dict):
+            raise TemplateUnavailable(f"the template wrote {line[:200]!r}")
+        return answer
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            if not self.alive:
+                raise TemplateUnavailable("the template exited")
+            assert self._process.stdin is not None
+            try:
+                self._process.stdin.write(json.dumps(request).encode() + b"\n")
+                self._process.stdin.flush()
+            except OSError as error:
+                raise TemplateUnavailable(f"the template exited: {error}") from None
+            answer = self._read(_REPLY_TIMEOUT)
+        if "error" in answer:
+            raise TemplateUnavailable(str(answer["error"]))
+        return answer
+
+    @property
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def fork(self, argv: list[str], cwd: str, env: dict[str, str]) -> int:
+        answer = self._ask({"op": "fork", "argv": argv, "cwd": cwd, "env": env})
+        return int(answer["pid"])
+
+    def poll(self, pid: int) -> int | None:
+        code = self._ask({"op": "poll", "pid": pid}).get("returncode")
+        return None if code is None else int(code)
+
+    def close(self) -> None:
+        """End the template at once (it holds no state worth a graceful exit); its
+        kernels notice their parent is gone and exit."""
+        for stream in (self._process.stdin, self._process.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+
+
+class ForkedKernelProcess:
+    """The `subprocess.Popen` surface LocalProvisioner uses, for a template's child."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, template: KernelTemplate) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._template = template
+
+    def poll(self) -> int | None:
+        if self.returncode is not None:
+            return self.returncode
+        try:
+            self.returncode = self._template.poll(self.pid)
+        except TemplateUnavailable:
+            # The template is gone, so the kernel is no longer its child: ask the OS.
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = -signal.SIGKILL
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.01)
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+_templates: dict[tuple[Any, ...], KernelTemplate] = {}
+_refused: dict[tuple[Any, ...], str] = {}
+_templates_lock = threading.Lock()
+
+
+def template_for(interpreter: list[str], env: dict[str, str]) -> KernelTemplate:
+    """The running template for this interpreter and environment, started on first use."""
+    key = (tuple(interpreter), tuple(sorted(env.items())))
+    with _templates_lock:
+        if key in _refused:
+            raise TemplateUnavailable(_refused[key])
+        template = _templates.get(key)
+        if template is not None and template.alive:
+            return template
+        try:
+            template = KernelTemplate(interpreter, env)
+        except (TemplateUnavailable, OSError) as error:
+            # The same interpreter would refuse again; stop paying for the attempt.
+            _refused[key] = str(error)
+            raise TemplateUnavailable(str(error)) from None
+        _templates[key] = template
+        return template
+
+
+def close_templates() -> None:
+    with _templates_lock:
+        templates = list(_templates.values())
+        _templates.clear()
+        _refused.clear()
+    for template in templates:
+        template.close()
+
+
+class ForkingProvisioner(EnvKernelProvisioner):  # type: ignore[misc]
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        split = split_kernel_command(cmd)
+        if split is None:
+            return await super().launch_kernel(cmd, **kwargs)
+        interpreter, argv = split
+        env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        try:
+            template = await asyncio.to_thread(template_for, interpreter, env)
+            pid = await asyncio.to_thread(template.fork, argv, cwd, env)
+        except TemplateUnavailable as error:
+            log.info("launching kernel without a template: %s", error)
+            return await super().launch_kernel(cmd, **kwargs)
+        self.process = ForkedKernelProcess(pid, template)
+        self.pid = pid
+        self.pgid = pid  # the child called setsid()
+        self.cwd = cwd
+        return self.connection_info
+
+
+def forking_spec(spec: KernelSpec) -> KernelSpec:
+    """`spec` launched through `ForkingProvisioner` when it is an ipykernel spec whose
+    provisioner that one extends; otherwise `spec` unchanged."""
+    provisioner = spec.metadata.get("kernel_provisioner") or {}
+    name = provisioner.get("provisioner_name", "")
+    if name not in _WRAPPABLE_PROVISIONERS or split_kernel_command(spec.argv) is None:
+        return spec
+    data = spec.to_dict()
+    data["metadata"] = {
+        **spec.metadata,
+        "kernel_provisioner": {
+            "provisioner_name": PROVISIONER_NAME,
+            "config": dict(provisioner.get("config") or {}),
+        },
+    }
+    return KernelSpec(resource_dir=spec.resource_dir, **data)
+
+
+class ForkingSpecManager(KernelSpecManager):  # type: ignore[misc]
+    """Another spec manager's kernels, with ipykernel specs rewritten by `forking_spec`."""
+
+    def __init__(self, inner: KernelSpecManager, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def find_kernel_specs(self) -> dict[str, str]:
+        return self.inner.find_kernel_specs()  # type: ignore[no-any-return]
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        return forking_spec(self.inner.get_kernel_spec(kernel_name))

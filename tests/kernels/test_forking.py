@@ -1,0 +1,245 @@
+"""Kernels forked from a template process (what the grid kernel pool starts).
+
+A forked kernel must be indistinguishable, for the code it runs, from a kernel
+launched the ordinary way in the same environment: same interpreter, sys.path,
+working directory and activated variables; fresh state and fresh random seeds;
+interrupt, shutdown and the death of its owner behave as for any kernel.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_client.kernelspec import KernelSpec
+
+from jupyter_env_manager.grid.kernel_pool import KernelPool, PooledKernel
+from jupyter_env_manager.kernels import forking
+from jupyter_env_manager.kernels.forking import (
+    PROVISIONER_NAME,
+    TemplateUnavailable,
+    forking_spec,
+    split_kernel_command,
+    template_for,
+)
+from jupyter_env_manager.kernels.spec_manager import EnvKernelSpecManager
+
+from .conftest import KernelDirs, make_venv
+
+pytestmark = pytest.mark.usefixtures("clean_kernel_environ")
+
+# What user code can observe about where it runs.
+PROBE = {
+    "executable": "__import__('sys').executable",
+    "prefix": "__import__('sys').prefix",
+    "path": "__import__('sys').path",
+    "cwd": "__import__('os').getcwd()",
+    "environ": "{k: v for k, v in __import__('os').environ.items() if k != 'JPY_PARENT_PID'}",
+    "name": "__name__",
+    "ppid": "__import__('os').getppid()",
+}
+
+
+async def evaluate(kernel: PooledKernel, code: str, expressions: dict[str, str]) -> dict[str, Any]:
+    msg_id = kernel.kc.execute(code, user_expressions=expressions)
+    while True:
+        reply = await kernel.kc.get_shell_msg(timeout=60)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    content = reply["content"]
+    assert content["status"] == "ok", content
+    values = {}
+    for name, result in content["user_expressions"].items():
+        assert result["status"] == "ok", result
+        values[name] = ast.literal_eval(result["data"]["text/plain"])
+    return values
+
+
+def conda_kernel_name(dirs: KernelDirs) -> str:
+    names = EnvKernelSpecManager(**dirs.spec_manager_config()).find_kernel_specs()
+    return next(name for name in names if "kconda" in name)
+
+
+def make_pool(dirs: KernelDirs) -> KernelPool:
+    return KernelPool(lambda: EnvKernelSpecManager(**dirs.spec_manager_config()), prefetch=False)
+
+
+async def test_forked_kernel_sees_what_a_launched_kernel_sees(
+    kernel_dirs: KernelDirs, conda_env, tmp_path: Path
+) -> None:
+    (tmp_path / "helper_module.py").write_text("VALUE = 41\n")
+    name = conda_kernel_name(kernel_dirs)
+    pool = make_pool(kernel_dirs)
+    launched = await pool.acquire(name, str(tmp_path), fork=False)
+    forked = await pool.acquire(name, str(tmp_path))
+    try:
+        seen_launched = await evaluate(launched, "", PROBE)
+        seen_forked = await evaluate(
+            forked, "import helper_module", {**PROBE, "helper": "helper_module.VALUE + 1"}
+        )
+    finally:
+        pool.release(launched)
+        pool.release(forked)
+        await pool.close()
+    # The forked kernel really is a template's child, not a process we launched.
+    assert seen_launched["ppid"] == os.getpid()
+    assert seen_forked["ppid"] not in (os.getpid(), forked.pid)
+    for key in ("executable", "prefix", "path", "cwd", "environ", "name"):
+        assert seen_forked[key] == seen_launched[key], key
+    assert seen_forked["prefix"] == str(conda_env.prefix)
+    assert seen_forked["cwd"] == str(tmp_path)
+    # Activation ran: the conda variables and the env's activate.d script.
+    assert seen_forked["environ"]["CONDA_PREFIX"] == str(conda_env.prefix)
+    assert seen_forked["environ"]["ACTIVATOR_TEST_HOME"] == f"{conda_env.prefix}/share/activator"
+    assert seen_forked["helper"] == 42  # the notebook's folder is importable
+
+
+async def test_forked_kernels_start_fresh(kernel_dirs: KernelDirs, conda_env, tmp_path) -> None:
+    pool = make_pool(kernel_dirs)
+    name = conda_kernel_name(kernel_dirs)
+    first = await pool.acquire(name, str(tmp_path))
+    second = await pool.acquire(name, str(tmp_path))
+    try:
+        one = await evaluate(first, "import random\nsecret = 7", {"r": "random.random()"})
+        two = await evaluate(
+            second,
+            "import random",
+            {
+                "r": "random.random()",
+                "has_secret": "'secret' in globals()",
+                "ppid": "__import__('os').getppid()",
+            },
+        )
+        parent = await evaluate(first, "", {"ppid": "__import__('os').getppid()"})
+    finally:
+        pool.release(first)
+        pool.release(second)
+        await pool.close()
+    assert first.pid != second.pid
+    assert parent["ppid"] == two["ppid"]  # both forked from the same template
+    assert two["has_secret"] is False
+    assert one["r"] != two["r"]  # the random module was reseeded in each child
+
+
+async def test_interrupt_and_shutdown_reach_the_forked_kernel(
+    kernel_dirs: KernelDirs, conda_env, tmp_path
+) -> None:
+    pool = make_pool(kernel_dirs)
+    kernel = await pool.acquire(conda_kernel_name(kernel_dirs), str(tmp_path))
+    try:
+        msg_id = kernel.kc.execute("import time\ntime.sleep(60)")
+        await asyncio.sleep(1.0)
+        started = time.monotonic()
+        await kernel.km.interrupt_kernel()
+        while True:
+            reply = await kernel.kc.get_shell_msg(timeout=30)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        assert reply["content"]["status"] == "error"
+        assert reply["content"]["ename"] == "KeyboardInterrupt"
+        assert time.monotonic() - started < 20
+        assert await kernel.km.is_alive()
+        kernel.kc.stop_channels()
+        await kernel.km.shutdown_kernel(now=True)
+        assert not await kernel.km.is_alive()
+        assert kernel.pid is not None
+        with pytest.raises(ProcessLookupError):
+            os.kill(kernel.pid, 0)
+    finally:
+        await pool.close()
+
+
+async def test_kernels_exit_when_their_template_ends(
+    kernel_dirs: KernelDirs, conda_env, tmp_path
+) -> None:
+    """A worker that dies takes its template along; the template's kernels follow."""
+    pool = make_pool(kernel_dirs)
+    kernel = await pool.acquire(conda_kernel_name(kernel_dirs), str(tmp_path))
+    assert kernel.pid is not None
+    await asyncio.to_thread(forking.close_templates)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(kernel.pid, 0)
+        except ProcessLookupError:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        pytest.fail("the kernel outlived its template")
+    kernel.kc.stop_channels()
+    await pool.close()
+
+
+def test_interpreter_without_ipykernel_is_refused_once(tmp_path: Path) -> None:
+    make_venv(tmp_path / "bare", ipykernel=False)
+    interpreter = [str(tmp_path / "bare" / "bin" / "python")]
+    env = {"PATH": os.environ["PATH"]}
+    with pytest.raises(TemplateUnavailable, match="ipykernel is not importable"):
+        template_for(interpreter, env)
+    started = time.monotonic()
+    with pytest.raises(TemplateUnavailable, match="ipykernel is not importable"):
+        template_for(interpreter, env)
+    assert time.monotonic() - started < 0.05  # remembered, not started again
+    forking.close_templates()
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            (["python"], ["-f", "{connection_file}"]),
+        ),
+        (
+            ["/env/bin/python", "-Xfrozen_modules=off", "-m", "ipykernel", "-f", "c.json"],
+            (["/env/bin/python", "-Xfrozen_modules=off"], ["-f", "c.json"]),
+        ),
+        (
+            ["python", "-X", "frozen_modules=off", "-m", "ipykernel_launcher", "-f", "c.json"],
+            (["python", "-X", "frozen_modules=off"], ["-f", "c.json"]),
+        ),
+        (["python", "-m", "some_other_kernel", "-f", "c.json"], None),
+        (["python", "script.py", "-m", "ipykernel_launcher"], None),
+        (["R", "--slave", "-e", "IRkernel::main()", "--args", "{connection_file}"], None),
+    ],
+)
+def test_which_commands_are_forked(argv: list[str], expected) -> None:
+    assert split_kernel_command(argv) == expected
+
+
+def test_specs_with_a_foreign_provisioner_are_left_alone() -> None:
+    argv = ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    plain = KernelSpec(argv=argv, display_name="Py", language="python")
+    env_spec = KernelSpec(
+        argv=argv,
+        display_name="Py",
+        language="python",
+        metadata={
+            "kernel_provisioner": {
+                "provisioner_name": "jupyter-env-manager",
+                "config": {"env_prefix": "/envs/a"},
+            }
+        },
+    )
+    foreign = KernelSpec(
+        argv=argv,
+        display_name="Py",
+        language="python",
+        metadata={"kernel_provisioner": {"provisioner_name": "docker-provisioner"}},
+    )
+    assert forking_spec(plain).metadata["kernel_provisioner"] == {
+        "provisioner_name": PROVISIONER_NAME,
+        "config": {},
+    }
+    assert forking_spec(env_spec).metadata["kernel_provisioner"] == {
+        "provisioner_name": PROVISIONER_NAME,
+        "config": {"env_prefix": "/envs/a"},
+    }
+    assert forking_spec(foreign) is foreign
+    assert json.loads(json.dumps(forking_spec(plain).to_dict()))["argv"] == argv
