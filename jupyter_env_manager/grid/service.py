@@ -130,7 +130,11 @@ class GridService:
         )
         if with_results:
             frame = search.results()
-            status["results"] = json.loads(frame.to_json(orient="records"))
+            records = json.loads(frame.to_json(orient="records"))
+            for record in records:
+                if record.get("output_notebook"):
+                    record["output_notebook"] = self._shown(Path(record["output_notebook"]))
+            status["results"] = records
             status["best"] = (
                 best_parameters(frame, swept=plan["swept"], metric=plan["metrics"][0])
                 if plan["metrics"]

@@ -95,6 +95,10 @@ async def test_inspect_start_follow_results(api, notebook, jp_ws_fetch, jp_root_
     ]  # y = x*x + seed, seed injected as 10
     assert grid["best"]["parameters"]["x"] == 1 and grid["best"]["y"] == 11
     assert (jp_root_dir / grid["out_dir"] / "results.parquet").is_file()
+    # Output notebooks as the file browser names them: relative to the server's root.
+    for row in rows:
+        assert not row["output_notebook"].startswith("/")
+        assert (jp_root_dir / row["output_notebook"]).is_file()
 
     code, listed = await api.call("GET", "grids")
     assert [g["grid_id"] for g in listed] == [grid_id]
