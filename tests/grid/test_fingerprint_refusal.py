@@ -10,22 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
 import sys
 from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpecManager
 
-from jupyter_env_manager.core.info import uv_binary
 from jupyter_env_manager.grid.plan import plan_grid
 from jupyter_env_manager.grid.runner import GridSearch
-
-
-def uv(*args: str) -> None:
-    binary = uv_binary()
-    assert binary is not None
-    done = subprocess.run([binary, *args], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+from tests.kernels.conftest import uv
 
 
 async def test_changed_environment_refuses_every_run(
