@@ -1,4 +1,4 @@
-"""What runs inside a Dask worker process: one task per grid point.
+"""What runs inside a Dask worker: one task per grid point.
 
 Each process running workers holds one `KernelPool` on a private asyncio loop in a
 daemon thread (Dask runs tasks in plain threads; the kernel and nbclient APIs are async).

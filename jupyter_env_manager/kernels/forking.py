@@ -4,7 +4,8 @@
 command is an ipykernel launch (`python [options] -m ipykernel_launcher ...`), the
 kernel is forked from a template started with the same interpreter, options and
 environment, instead of a new interpreter importing everything again. Ports,
-connection file, activation, signals and shutdown stay the stock ones. Any other
+connection file, activation, signals and shutdown stay the stock ones; the kernel's
+own stdout and stderr go to /dev/null (its output travels over ZMQ). Any other
 command, or a template that cannot fork, falls back to an ordinary launch.
 
 `forking_spec()` rewrites a kernelspec to use it; the grid kernel pool applies it
