@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from uvenv_helpers import env_at
 
-from jupyter_env_manager.core.engines.uv_engine import UvEngine, parse_lock, venv_python
+from jupyter_env_manager.core.engines.pypi_lock import parse_lock
+from jupyter_env_manager.core.engines.uv_engine import UvEngine
+from jupyter_env_manager.core.engines.venv_state import venv_python
 from jupyter_env_manager.core.models import EnvSpec
 from jupyter_env_manager.core.site_packages import has_ipykernel
 

@@ -15,13 +15,9 @@ import pytest_asyncio
 import yaml
 from uvenv_helpers import CURRENT_PYTHON, LocalIndex, env_at, processes_mentioning, tree_snapshot
 
-from jupyter_env_manager.core.engines.uv_engine import (
-    REQUESTED_FILE,
-    STATE_DIR,
-    UvEngine,
-    parse_lock,
-    venv_python,
-)
+from jupyter_env_manager.core.engines.pypi_lock import parse_lock
+from jupyter_env_manager.core.engines.uv_engine import UvEngine
+from jupyter_env_manager.core.engines.venv_state import REQUESTED_FILE, STATE_DIR, venv_python
 from jupyter_env_manager.core.errors import (
     EngineFailure,
     EnvironmentExists,

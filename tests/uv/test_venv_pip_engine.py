@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from uvenv_helpers import CURRENT_PYTHON, env_at, tree_snapshot
 
-from jupyter_env_manager.core.engines.uv_engine import parse_lock, venv_python
+from jupyter_env_manager.core.engines.pypi_lock import parse_lock
 from jupyter_env_manager.core.engines.venv_pip_engine import VenvPipEngine
+from jupyter_env_manager.core.engines.venv_state import venv_python
 from jupyter_env_manager.core.errors import InvalidRequest, PackagesNotFound, Unsatisfiable
 from jupyter_env_manager.core.models import EnvSpec
 

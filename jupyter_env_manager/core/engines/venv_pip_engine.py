@@ -24,7 +24,8 @@ from ..errors import EngineFailure, InvalidRequest, PackagesNotFound, Unsatisfia
 from ..models import ChangePlan, Package, ProgressCallback
 from ..site_packages import normalize_name
 from ..subprocess_runner import CommandResult, run_command
-from .uv_engine import InstallOptions, VenvEngineBase, _requirement_name, plan_from_versions
+from .venv_base import InstallOptions, VenvEngineBase, plan_from_versions
+from .venv_state import requirement_name
 
 _PROBE = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
 # Minor versions probed on PATH when looking for a requested Python.
@@ -135,7 +136,7 @@ class VenvPipEngine(VenvEngineBase):
         elif options.upgrade:
             # pip has no --upgrade-package: upgrade exactly the named requirements.
             wanted = set(options.upgrade)
-            requirements = [r for r in requirements if _requirement_name(r) in wanted]
+            requirements = [r for r in requirements if requirement_name(r) in wanted]
             args.append("--upgrade")
         if options.no_deps:
             args.append("--no-deps")
@@ -183,7 +184,7 @@ class VenvPipEngine(VenvEngineBase):
         ]
         if missing:
             return PackagesNotFound(
-                sorted({_requirement_name(m) for m in missing}), where=self._where()
+                sorted({requirement_name(m) for m in missing}), where=self._where()
             )
         if "ResolutionImpossible" in text or "conflicting dependencies" in text:
             kept = [
