@@ -79,6 +79,21 @@ def register(commands: argparse._SubParsersAction) -> None:
     goal.add_argument("--maximize", dest="goal", action="store_const", const="max")
     goal.add_argument("--minimize", dest="goal", action="store_const", const="min")
     results.add_argument("--out", "-o", metavar="DIR", help="Output directory.")
+    results.add_argument(
+        "--mlflow",
+        action="store_true",
+        help="Also log each run (parameters, metrics, tags, output notebook) to MLflow "
+        "(needs mlflow installed), in the store MLflow picks (MLFLOW_TRACKING_URI, else its "
+        "default).",
+    )
+    results.add_argument(
+        "--mlflow-uri", metavar="TRACKING_URI", help="MLflow tracking store (implies --mlflow)."
+    )
+    results.add_argument(
+        "--mlflow-experiment",
+        metavar="NAME",
+        help="MLflow experiment (default: the notebook's name without .ipynb).",
+    )
     state = parser.add_mutually_exclusive_group()
     state.add_argument("--resume", action="store_true", help="Continue the grid recorded in --out.")
     state.add_argument(
@@ -146,6 +161,19 @@ def _print_summary(summary: Any, frame: Any, metrics: list[dict[str, str]]) -> N
         print(f"  run {row['run']} {row['status']}: {row['error']}", file=sys.stderr)
 
 
+def _mlflow_tracker(args: argparse.Namespace) -> Any:
+    """The MLflow tracker asked for, or None; refused here when mlflow is missing."""
+    from ..grid.errors import InvalidGrid
+
+    if not (args.mlflow or args.mlflow_uri):
+        if args.mlflow_experiment:
+            raise InvalidGrid("--mlflow-experiment needs --mlflow or --mlflow-uri.")
+        return None
+    from ..grid.tracking import MlflowTracker
+
+    return MlflowTracker(args.mlflow_uri, args.mlflow_experiment)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..grid.errors import InvalidGrid
     from ..grid.plan import plan_grid
@@ -153,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
     from ..grid.store import GridStore
 
     out = Path(args.out) if args.out else _default_out(args.notebook)
+    tracker = _mlflow_tracker(args)
     printer = None if args.json else _EventPrinter()
     options: dict[str, Any] = {
         "workers": args.workers,
@@ -160,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
         "worker_processes": args.worker_processes,
         "fork_kernels": args.fork_kernels,
         "on_event": printer,
+        "tracking": tracker,
     }
     if args.resume or args.rerun_failed:
         search = GridSearch.open(out, **options)
@@ -167,6 +197,8 @@ def run(args: argparse.Namespace) -> int:
             raise InvalidGrid(
                 f"{out} holds a grid of {search.record.notebook}, not {args.notebook}."
             )
+        if tracker is not None:
+            tracker.connect(Path(args.notebook).stem)
     else:
         if args.workers is not None and args.workers < 1:
             raise InvalidGrid("--workers must be at least 1.")
@@ -185,6 +217,9 @@ def run(args: argparse.Namespace) -> int:
             raise InvalidGrid(
                 f"{out} already holds a grid; use --resume to continue it or another --out."
             )
+        if tracker is not None:
+            # After the plan is checked, so a refused grid creates no experiment either.
+            tracker.connect(Path(args.notebook).stem)
         search = GridSearch.create(plan, out, **options)
     try:
         summary = asyncio.run(search.run(rerun_failed=args.rerun_failed))
@@ -196,4 +231,6 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(summary.to_json(), indent=2, default=str))
     else:
         _print_summary(summary, frame, search.plan["metrics"])
+        if tracker is not None:
+            print(f"mlflow: {tracker.describe()}")
     return 0 if summary.counts.get("ok", 0) == sum(summary.counts.values()) else 1

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidGrid
 from .notebook import notebook_hash as compute_notebook_hash
@@ -45,6 +45,9 @@ from .plan import GridPlan
 from .results import best_parameters, import_table_libraries, results_frame, write_results
 from .store import FINAL_STATUSES, GridStore
 from .worker import RunRequest, begin_grid, cancel_grid, close_pool, event_topic, run_point
+
+if TYPE_CHECKING:
+    from .tracking import MlflowTracker
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +116,7 @@ class GridSearch:
         prefetch: bool = True,
         worker_processes: bool = False,
         fork_kernels: bool = True,
+        tracking: MlflowTracker | None = None,
     ) -> None:
         if workers is not None and workers < 1:
             raise InvalidGrid(f"workers must be at least 1, got {workers}.")
@@ -128,6 +132,7 @@ class GridSearch:
         self.prefetch = prefetch
         self.worker_processes = worker_processes
         self.fork_kernels = fork_kernels
+        self.tracking = tracking
         self.state = "created"
         self.running: dict[int, dict[str, Any]] = {}
         self.executed = 0
@@ -282,22 +287,22 @@ class GridSearch:
         return str(path)
 
     def _record(self, index: int, outcome: dict[str, Any], status: str, error: str | None) -> None:
-        output = self._save_notebook(index, outcome.get("notebook"))
-        recorded = self.store.finish_run(
-            self.grid_id,
-            index,
-            status=status,
-            started=outcome.get("started"),
-            ended=outcome.get("ended") or time.time(),
-            error=error,
-            output=output,
-            metrics=outcome.get("metrics"),
-            worker=outcome.get("worker"),
-            fingerprint=outcome.get("fingerprint"),
-        )
+        final = {
+            "status": status,
+            "started": outcome.get("started"),
+            "ended": outcome.get("ended") or time.time(),
+            "error": error,
+            "output": self._save_notebook(index, outcome.get("notebook")),
+            "metrics": outcome.get("metrics"),
+            "worker": outcome.get("worker"),
+            "fingerprint": outcome.get("fingerprint"),
+        }
+        recorded = self.store.finish_run(self.grid_id, index, **final)
         self.running.pop(index, None)
         if recorded:
             self.executed += 1
+            if self.tracking is not None:
+                self.tracking.log_run(self, index, final)
             self._emit("run_finished", index=index, status=status, message=error or "")
 
     async def _consume(self, client: Any, runs: list[dict[str, Any]], notebook: str) -> None:
