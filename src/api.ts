@@ -183,6 +183,8 @@ export type GridRow = Record<string, unknown> & {
   duration?: number | null;
   error?: string | null;
   output_notebook?: string | null;
+  /** How many times the run started, re-runs included. */
+  attempts?: number | null;
 };
 
 export interface IGrid {

@@ -268,22 +268,13 @@ export function bestRuns(
 }
 
 /**
- * An output notebook's path relative to the server root, for the docmanager.
- * The server reports absolute paths; the grid folder (`outDir`) is relative.
+ * The output notebook to open with the docmanager: the server names it relative
+ * to its root; one outside the root (an absolute path) cannot be opened.
  */
 export function outputNotebookPath(
-  path: string | null | undefined,
-  outDir: string
+  path: string | null | undefined
 ): string | null {
-  if (!path) {
-    return null;
-  }
-  if (!path.startsWith('/')) {
-    return path;
-  }
-  const marker = `/${outDir.replace(/^\/+|\/+$/g, '')}/`;
-  const at = path.lastIndexOf(marker);
-  return at >= 0 ? path.slice(at + 1) : null;
+  return path && !path.startsWith('/') ? path : null;
 }
 
 /** A cell value as text: numbers keep up to 6 significant digits. */
@@ -467,7 +458,12 @@ export class GridsModel {
     return row.status;
   }
 
-  async refresh(): Promise<void> {
+  /**
+   * List the server's grids again. `show` selects that grid when the server
+   * still has it (e.g. the one a restored view showed); otherwise the first
+   * grid is selected when none is.
+   */
+  async refresh(show: string | null = null): Promise<void> {
     if (this._status !== 'ready') {
       this._status = 'loading';
       this._changed.emit();
@@ -481,7 +477,9 @@ export class GridsModel {
       this._error = (error as Error).message;
     }
     this._changed.emit();
-    if (!this._selectedId && this._grids.length) {
+    if (show && this._grids.some(g => g.grid_id === show)) {
+      await this.select(show);
+    } else if (!this._selectedId && this._grids.length) {
       await this.select(this._grids[0].grid_id);
     }
   }

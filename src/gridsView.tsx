@@ -134,11 +134,12 @@ function ResultsTable(props: {
       <tbody>
         {rows.map(row => {
           const status = model.runStatus(row);
-          const output = outputNotebookPath(row.output_notebook, grid.out_dir);
+          const output = outputNotebookPath(row.output_notebook);
           return (
             <tr
               key={`${row.run}`}
               data-run={row.run}
+              data-attempts={row.attempts ?? undefined}
               className={best.has(row.run) ? 'jp-mod-best' : undefined}
             >
               <td>{row.run}</td>

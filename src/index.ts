@@ -205,6 +205,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const grids = new GridsModel(client, app.serviceManager.events.stream);
     let gridsView: GridsView | null = null;
+    // The view comes back after a page reload, on the grid it showed.
+    const gridViews = new WidgetTracker<GridsView>({
+      namespace: 'jupyter-env-manager-grids'
+    });
+    void restorer?.restore(gridViews, {
+      command: CommandIDs.openGrids,
+      args: view =>
+        view.model.selectedId ? { grid: view.model.selectedId } : {},
+      name: () => 'grids'
+    });
+    let savedSelection: string | null = null;
+    grids.changed.connect(() => {
+      if (gridsView && gridViews.has(gridsView)) {
+        if (grids.selectedId !== savedSelection) {
+          savedSelection = grids.selectedId;
+          void gridViews.save(gridsView);
+        }
+      }
+    });
     const gridFailure = (error: unknown) =>
       void showErrorMessage(trans.__('Grid search'), error as Error);
     const openGrids = (): GridsView => {
@@ -230,6 +249,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           },
           trans
         );
+        savedSelection = grids.selectedId;
+        void gridViews.add(gridsView);
       }
       if (!gridsView.isAttached) {
         app.shell.add(gridsView, 'main');
@@ -242,9 +263,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: trans.__('Grid searches'),
       caption: trans.__('Follow grid searches and compare their results'),
       icon: environmentsIcon,
-      execute: () => {
+      execute: args => {
         openGrids();
-        return grids.refresh();
+        return grids.refresh((args.grid as string | undefined) ?? null);
       }
     });
 

@@ -285,7 +285,7 @@ describe('EnvManagerClient grid searches', () => {
       [3, 9]
     ]);
     expect([...bestRuns(rows, 'y')]).toEqual([rows[0].run]);
-    const output = outputNotebookPath(rows[0].output_notebook, grid.out_dir);
+    const output = outputNotebookPath(rows[0].output_notebook);
     expect(output).not.toBeNull();
     expect(fs.existsSync(path.join(rootDir, output!))).toBe(true);
 

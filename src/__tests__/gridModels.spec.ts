@@ -2,12 +2,13 @@
  * Plain-data parts of the grid UI: what users type into the grid form, and how
  * a results table becomes ranked rows, links and plots.
  */
-import { GridRow, IGridParameter } from '../api';
+import { EnvManagerClient, GridRow, IGrid, IGridParameter } from '../api';
 import {
   bestRuns,
   buildGridRequest,
   emptyGridForm,
   gridFormErrors,
+  GridsModel,
   heatmap,
   isGridFormValid,
   linePlot,
@@ -143,17 +144,12 @@ describe('results', () => {
     expect(bestRuns(rows, null).size).toBe(0);
   });
 
-  it('makes output notebooks relative to the server root', () => {
-    expect(
-      outputNotebookPath(
-        '/srv/root/sub/nb-grid-1/runs/run-0000.ipynb',
-        'sub/nb-grid-1'
-      )
-    ).toBe('sub/nb-grid-1/runs/run-0000.ipynb');
-    expect(outputNotebookPath('/elsewhere/run.ipynb', 'sub/nb-grid-1')).toBe(
-      null
+  it('opens only output notebooks inside the server root', () => {
+    expect(outputNotebookPath('sub/nb-grid-1/runs/run-0000.ipynb')).toBe(
+      'sub/nb-grid-1/runs/run-0000.ipynb'
     );
-    expect(outputNotebookPath(null, 'x')).toBe(null);
+    expect(outputNotebookPath('/elsewhere/run.ipynb')).toBe(null);
+    expect(outputNotebookPath(null)).toBe(null);
   });
 
   it('plots ok runs against a numeric parameter, averaging replicates', () => {
@@ -185,5 +181,62 @@ describe('results', () => {
       [0.5, 0.7],
       [null, 0.9]
     ]);
+  });
+});
+
+describe('GridsModel.refresh', () => {
+  const grid = (id: string): IGrid => ({
+    grid_id: id,
+    state: 'finished',
+    active: false,
+    total: 1,
+    done: 1,
+    counts: { ok: 1 },
+    notebook: 'n.ipynb',
+    out_dir: `n-${id}`,
+    metrics: [],
+    swept: ['x']
+  });
+  // Newest first, as the server lists them.
+  const listed = [grid('new'), grid('old')];
+  const fetched: string[] = [];
+  const client = {
+    grids: async () => listed,
+    grid: async (id: string) => {
+      fetched.push(id);
+      return { ...grid(id), results: [] };
+    }
+  } as unknown as EnvManagerClient;
+
+  beforeEach(() => {
+    fetched.length = 0;
+  });
+
+  it('shows the newest grid when none is selected', async () => {
+    const model = new GridsModel(client, null);
+    await model.refresh();
+    expect(model.selectedId).toBe('new');
+    expect(model.selected?.results).toEqual([]);
+    model.dispose();
+  });
+
+  it('shows the grid asked for, as a restored view does', async () => {
+    const model = new GridsModel(client, null);
+    await model.refresh('old');
+    expect(model.selectedId).toBe('old');
+    expect(fetched).toEqual(['old']);
+    model.dispose();
+  });
+
+  it('falls back when the grid asked for is gone, and keeps a selection', async () => {
+    const model = new GridsModel(client, null);
+    await model.refresh('deleted');
+    expect(model.selectedId).toBe('new');
+    await model.select('old');
+    await model.refresh();
+    expect(model.selectedId).toBe('old');
+    await model.refresh('deleted');
+    expect(model.selectedId).toBe('old');
+    model.dispose();
   });
 });

@@ -1,12 +1,13 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { APIRequestContext, Locator } from '@playwright/test';
 import fs from 'fs';
 import path from 'path';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
 const API = '/env-manager/api';
 
-/** Parameters cell `x = 1` (tagged "parameters"), then `y = x * x`. */
-function squareNotebook(): string {
+/** A Python notebook: a `parameters`-tagged cell, then the given cells. */
+function notebook(parameters: string, ...body: string[]): string {
   const cell = (source: string, tags: string[] = []) => ({
     cell_type: 'code',
     execution_count: null,
@@ -15,7 +16,10 @@ function squareNotebook(): string {
     source
   });
   return JSON.stringify({
-    cells: [cell('x = 1', ['parameters']), cell('y = x * x')],
+    cells: [
+      cell(parameters, ['parameters']),
+      ...body.map(source => cell(source))
+    ],
     metadata: {
       kernelspec: {
         name: 'python3',
@@ -26,6 +30,82 @@ function squareNotebook(): string {
     nbformat: 4,
     nbformat_minor: 5
   });
+}
+
+/** Parameters cell `x = 1` (tagged "parameters"), then `y = x * x`. */
+function squareNotebook(): string {
+  return notebook('x = 1', 'y = x * x');
+}
+
+interface IGridSummary {
+  grid_id: string;
+  state: string;
+  done: number;
+  total: number;
+  counts: Record<string, number>;
+}
+
+/** Start a grid over REST, as another client of the server would. */
+async function startGrid(
+  request: APIRequestContext,
+  body: Record<string, unknown>
+): Promise<IGridSummary> {
+  const response = await request.post(`${API}/grids`, { data: body });
+  expect(response.status()).toBe(202);
+  return response.json();
+}
+
+async function gridOnServer(
+  request: APIRequestContext,
+  id: string
+): Promise<IGridSummary> {
+  const response = await request.get(`${API}/grids/${id}`);
+  expect(response.ok()).toBeTruthy();
+  return response.json();
+}
+
+async function waitUntilFinished(request: APIRequestContext, id: string) {
+  await expect
+    .poll(async () => (await gridOnServer(request, id)).state, {
+      timeout: 120000
+    })
+    .toBe('finished');
+}
+
+/** Open "Grid searches" with its command and show one grid of the list. */
+async function showGrid(page: IJupyterLabPageFixture, id: string) {
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('env-manager:open-grids');
+  });
+  const view = page.locator('#jp-env-manager-grids');
+  await expect(view).toBeVisible();
+  await view.locator('.jp-EnvManager-gridItem', { hasText: id }).click();
+  await expect(view.locator('.jp-EnvManager-gridDetail')).toHaveAttribute(
+    'data-grid-id',
+    id
+  );
+  return view;
+}
+
+/** The row of the results table whose parameter `name` shows `value`. */
+function rowOf(view: Locator, name: string, value: string): Locator {
+  return view.locator('.jp-EnvManager-gridTable tbody tr').filter({
+    // An inner locator is matched inside each row: start it from the page.
+    has: view.page().locator(`td[data-param="${name}"]`, {
+      hasText: new RegExp(`^${value}$`)
+    })
+  });
+}
+
+/** A text file of the server's root, through the contents API. */
+async function readText(
+  request: APIRequestContext,
+  file: string
+): Promise<string> {
+  const response = await request.get(
+    `/api/contents/${file}?content=1&type=file&format=text`
+  );
+  return response.ok() ? (await response.json()).content : '';
 }
 
 test('grid search a notebook from the file browser', async ({
@@ -117,5 +197,384 @@ test('grid search a notebook from the file browser', async ({
   await best.getByRole('button', { name: 'Open' }).click();
   await expect(page.locator('.jp-NotebookPanel .jp-Cell')).toHaveCount(3, {
     timeout: 30000
+  });
+});
+
+/**
+ * Reload the page and wait for JupyterLab to restore its layout. Galata's own
+ * wait expects the Launcher as the current tab, which a restored view is not.
+ */
+async function reloadRestored(page: IJupyterLabPageFixture) {
+  await page.reload({ waitForIsReady: false });
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+  await page.evaluate(() => window.jupyterapp.restored);
+}
+
+/** Right-click a notebook of the file browser and choose "Grid search…". */
+async function openGridDialog(page: IJupyterLabPageFixture, name: string) {
+  await page.filebrowser.refresh();
+  await page
+    .locator('.jp-DirListing-item[data-file-type="notebook"]', {
+      hasText: name
+    })
+    .click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Grid search…' }).click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(
+    dialog.locator('.jp-EnvManager-gridValues').first()
+  ).toBeVisible();
+  return dialog;
+}
+
+test('cancel a running grid, then resume it to the end', async ({
+  page,
+  request,
+  tmpPath
+}) => {
+  test.setTimeout(300000);
+  // Every run takes seconds: the grid is still running when Cancel is clicked.
+  await page.contents.uploadContent(
+    notebook('x = 1', 'import time\ntime.sleep(4)\ny = x * 10'),
+    'text',
+    `${tmpPath}/slow.ipynb`
+  );
+  const dialog = await openGridDialog(page, 'slow.ipynb');
+  await dialog.locator('#jem-grid-param-x').fill('1, 2, 3, 4');
+  await dialog.locator('#jem-grid-metric').fill('y');
+  await dialog.getByLabel('Maximize').check();
+  // One worker: runs one after the other, so most are still to do at the cancel.
+  await dialog.locator('#jem-grid-workers').fill('1');
+  await dialog.locator('#jem-grid-target').selectOption('kernel:python3');
+  await dialog.getByRole('button', { name: 'Start' }).click();
+  await expect(dialog).toHaveCount(0);
+
+  const view = page.locator('#jp-env-manager-grids');
+  const detail = view.locator('.jp-EnvManager-gridDetail');
+  await expect(detail).toBeVisible();
+  const id = (await detail.getAttribute('data-grid-id'))!;
+  const table = view.locator('.jp-EnvManager-gridTable');
+  const state = view.locator('.jp-EnvManager-gridState');
+  const status = (kind: string) =>
+    table.locator(`tbody .jp-EnvManager-runStatus.jp-mod-${kind}`);
+
+  // Cancel while a run executes.
+  const running = table.locator(
+    'tbody tr:has(.jp-EnvManager-runStatus.jp-mod-running)'
+  );
+  await expect(running).toHaveCount(1, { timeout: 90000 });
+  const interrupted = (await running.first().getAttribute('data-run'))!;
+  await view.getByRole('button', { name: 'Cancel', exact: true }).click();
+
+  await expect(state).toHaveText('cancelled', { timeout: 60000 });
+  await expect(
+    view.getByRole('button', { name: 'Cancel', exact: true })
+  ).toHaveCount(0);
+  const resume = view.getByRole('button', { name: 'Resume', exact: true });
+  await expect(resume).toBeVisible({ timeout: 30000 });
+  // The interrupted run is cancelled, later ones were never started.
+  await expect(
+    table.locator(
+      `tbody tr[data-run="${interrupted}"] .jp-EnvManager-runStatus`
+    )
+  ).toHaveText('cancelled');
+  await expect(status('pending').first()).toBeVisible();
+  const stopped = await gridOnServer(request, id);
+  expect(stopped.state).toBe('cancelled');
+  expect(stopped.counts.cancelled).toBe(1);
+  expect(stopped.counts.pending).toBeGreaterThanOrEqual(1);
+  expect(stopped.done).toBeLessThan(4);
+  const okBefore = stopped.counts.ok;
+  await expect(view.locator('.jp-EnvManager-gridCounts')).toContainText(
+    `${okBefore} / 4 done`
+  );
+
+  // Resume runs what is left, and only that.
+  await resume.click();
+  await expect(status('ok')).toHaveCount(4, { timeout: 120000 });
+  await expect(state).toHaveText('finished', { timeout: 60000 });
+  await expect(view.locator('.jp-EnvManager-gridCounts')).toContainText(
+    '4 / 4 done'
+  );
+  await expect(resume).toHaveCount(0);
+  await expect(
+    table.locator(`tbody tr[data-run="${interrupted}"]`)
+  ).toHaveAttribute('data-attempts', '2');
+  await expect(table.locator('tbody tr[data-attempts="1"]')).toHaveCount(3);
+
+  // Best first and highlighted: x=4 gives the largest y.
+  const best = table.locator('tbody tr.jp-mod-best');
+  await expect(best).toHaveCount(1);
+  await expect(best.locator('td[data-param="x"]')).toHaveText('4');
+  await expect(best.locator('td[data-metric="y"]')).toHaveText('40');
+  await expect(table.locator('tbody tr').first()).toHaveClass(/jp-mod-best/);
+  await expect(table.locator('tbody td[data-metric="y"]')).toHaveText([
+    '40',
+    '30',
+    '20',
+    '10'
+  ]);
+  const finished = await gridOnServer(request, id);
+  expect(finished.counts).toMatchObject({ ok: 4, cancelled: 0, pending: 0 });
+});
+
+test('re-run the failed run of a grid', async ({ page, request, tmpPath }) => {
+  test.setTimeout(300000);
+  // Each execution appends its x to a log beside the notebook; x=2 always fails.
+  await page.contents.uploadContent(
+    notebook(
+      'x = 1',
+      [
+        'import time',
+        "with open('executions.log', 'a') as log:",
+        "    log.write(f'{x}\\n')",
+        'if x == 2:',
+        '    time.sleep(5)',
+        "assert x != 2, f'x={x} is refused'",
+        'y = x'
+      ].join('\n')
+    ),
+    'text',
+    `${tmpPath}/flaky.ipynb`
+  );
+  const executions = async () =>
+    (await readText(request, `${tmpPath}/executions.log`))
+      .split('\n')
+      .filter(line => line)
+      .sort();
+  const grid = await startGrid(request, {
+    notebook: `${tmpPath}/flaky.ipynb`,
+    grid: { x: [1, 2, 3] },
+    kernel: 'python3',
+    metrics: ['y'],
+    goal: 'max'
+  });
+  const view = await showGrid(page, grid.grid_id);
+  const state = view.locator('.jp-EnvManager-gridState');
+  const failedRow = rowOf(view, 'x', '2');
+  const failedStatus = failedRow.locator('.jp-EnvManager-runStatus');
+
+  await expect(failedStatus).toHaveText('failed', { timeout: 120000 });
+  await expect(failedStatus).toHaveClass(/jp-mod-failed/);
+  await expect(failedStatus).toHaveAttribute(
+    'title',
+    'AssertionError: x=2 is refused'
+  );
+  await expect(state).toHaveText('finished', { timeout: 60000 });
+  await expect(view.locator('.jp-EnvManager-gridCounts')).toContainText(
+    '3 / 3 done'
+  );
+  await expect(
+    view.locator('.jp-EnvManager-gridCounts .jp-mod-failed')
+  ).toHaveText('failed 1');
+  for (const x of ['1', '3']) {
+    await expect(
+      rowOf(view, 'x', x).locator('.jp-EnvManager-runStatus')
+    ).toHaveText('ok');
+  }
+  await expect(failedRow).toHaveAttribute('data-attempts', '1');
+  // The failure ranks last; the best is x=3.
+  await expect(
+    view.locator('tbody tr.jp-mod-best td[data-param="x"]')
+  ).toHaveText('3');
+  expect(await executions()).toEqual(['1', '2', '3']);
+
+  // Nothing is fixed: the re-run executes x=2 again, and it fails again.
+  const rerun = view.getByRole('button', {
+    name: 'Re-run failed',
+    exact: true
+  });
+  await rerun.click();
+  await expect(failedStatus).toHaveText('running', { timeout: 60000 });
+  await expect(rerun).toHaveCount(0);
+  await expect(failedStatus).toHaveText('failed', { timeout: 120000 });
+  await expect(failedStatus).toHaveAttribute(
+    'title',
+    'AssertionError: x=2 is refused'
+  );
+  await expect(failedRow).toHaveAttribute('data-attempts', '2', {
+    timeout: 30000
+  });
+  await expect(state).toHaveText('finished', { timeout: 60000 });
+  await expect(rerun).toBeVisible();
+  // Only the failed run executed again: the others ran once.
+  expect(await executions()).toEqual(['1', '2', '2', '3']);
+  await expect(view.locator('tbody tr[data-attempts="1"]')).toHaveCount(2);
+  const after = await gridOnServer(request, grid.grid_id);
+  expect(after.counts).toMatchObject({ ok: 2, failed: 1 });
+});
+
+test('a grid over two parameters plots a heatmap', async ({
+  page,
+  request,
+  tmpPath
+}) => {
+  test.setTimeout(180000);
+  await page.contents.uploadContent(
+    notebook('a = 1\nb = 1', 'score = a * 10 + b'),
+    'text',
+    `${tmpPath}/two.ipynb`
+  );
+  const grid = await startGrid(request, {
+    notebook: `${tmpPath}/two.ipynb`,
+    grid: { a: [3, 1, 2], b: [2, 1] },
+    kernel: 'python3',
+    metrics: ['score'],
+    goal: 'max'
+  });
+  expect(grid.total).toBe(6);
+  const view = await showGrid(page, grid.grid_id);
+  await expect(
+    view.locator('tbody .jp-EnvManager-runStatus.jp-mod-ok')
+  ).toHaveCount(6, { timeout: 120000 });
+
+  const plot = view.locator('svg.jp-EnvManager-gridPlot[data-kind="heatmap"]');
+  await expect(plot).toBeVisible();
+  await expect(plot).toHaveAttribute('aria-label', 'score over a and b');
+  // One cell per (a, b) pair, none empty, each holding its run's score.
+  const cells = plot.locator('rect.jp-EnvManager-heatCell');
+  await expect(cells).toHaveCount(6);
+  await expect(plot.locator('rect.jp-mod-empty')).toHaveCount(0);
+  const expected: string[] = [];
+  for (const b of [1, 2]) {
+    for (const a of [1, 2, 3]) {
+      expected.push(`a=${a}, b=${b}: ${a * 10 + b}`);
+    }
+  }
+  // Rows are b (ascending), columns a (ascending).
+  expect(await cells.locator('title').allTextContents()).toEqual(expected);
+  await expect(plot.locator('text.jp-EnvManager-heatText')).toHaveText([
+    '11',
+    '21',
+    '31',
+    '12',
+    '22',
+    '32'
+  ]);
+  // Shading follows the score: the lowest is lightest, the highest full.
+  await expect(cells.nth(0)).toHaveAttribute('fill-opacity', '0.15');
+  await expect(cells.nth(5)).toHaveAttribute('fill-opacity', '1');
+  // The axes name the parameters and their values.
+  await expect(plot.locator('text.jp-EnvManager-plotLabel')).toHaveText([
+    'a',
+    'b'
+  ]);
+  await expect(plot.locator('text.jp-EnvManager-plotTick')).toHaveText([
+    '1',
+    '2',
+    '3',
+    '1',
+    '2'
+  ]);
+
+  // Without a y parameter, the same runs give a line of the mean score per a.
+  await view.getByLabel('Parameter on the y axis').selectOption('');
+  const line = view.locator('svg.jp-EnvManager-gridPlot[data-kind="line"]');
+  await expect(line).toBeVisible();
+  await expect(line.locator('circle title')).toHaveText([
+    'a=1: score=11.5',
+    'a=2: score=21.5',
+    'a=3: score=31.5'
+  ]);
+});
+
+test.describe('a restored layout', () => {
+  // The server's workspace, not Galata's in-memory one: a save there replaces
+  // the whole state, so a closed view is really gone from it.
+  test.use({ mockState: false });
+
+  test('the Grid searches view comes back after a reload', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    test.setTimeout(180000);
+    await page.contents.uploadContent(
+      squareNotebook(),
+      'text',
+      `${tmpPath}/square.ipynb`
+    );
+    const older = await startGrid(request, {
+      notebook: `${tmpPath}/square.ipynb`,
+      grid: { x: [1, 2] },
+      kernel: 'python3',
+      metrics: ['y'],
+      out_dir: `${tmpPath}/older`
+    });
+    await waitUntilFinished(request, older.grid_id);
+    const newer = await startGrid(request, {
+      notebook: `${tmpPath}/square.ipynb`,
+      grid: { x: [3] },
+      kernel: 'python3',
+      metrics: ['y'],
+      out_dir: `${tmpPath}/newer`
+    });
+    await waitUntilFinished(request, newer.grid_id);
+
+    // Show the older grid: not the one the view shows by default.
+    const view = await showGrid(page, older.grid_id);
+    await expect(view.locator('.jp-EnvManager-gridState')).toHaveText(
+      'finished'
+    );
+    // The workspace holds the view and the grid it shows (saved with a delay).
+    const workspace = async () =>
+      page.evaluate(async () => {
+        const response = await fetch('/lab/api/workspaces/default');
+        return (await response.json()).data ?? {};
+      });
+    await expect
+      .poll(
+        async () => (await workspace())['jupyter-env-manager-grids:grids'],
+        {
+          timeout: 30000
+        }
+      )
+      .toEqual({ data: { grid: older.grid_id } });
+
+    await reloadRestored(page);
+    const restored = page.locator('#jp-env-manager-grids');
+    await expect(restored).toBeVisible({ timeout: 30000 });
+    await expect(
+      page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', {
+        hasText: 'Grid searches'
+      })
+    ).toHaveCount(1);
+    for (const [grid, total] of [
+      [older, 2],
+      [newer, 1]
+    ] as const) {
+      await expect(
+        restored.locator('.jp-EnvManager-gridItem', { hasText: grid.grid_id })
+      ).toContainText(`finished · ${total}/${total} · ${grid.grid_id}`);
+    }
+    const detail = restored.locator('.jp-EnvManager-gridDetail');
+    await expect(detail).toHaveAttribute('data-grid-id', older.grid_id);
+    await expect(restored.locator('.jp-EnvManager-gridState')).toHaveText(
+      'finished'
+    );
+    await expect(restored.locator('.jp-EnvManager-gridCounts')).toContainText(
+      '2 / 2 done'
+    );
+    await expect(
+      restored.locator('tbody .jp-EnvManager-runStatus.jp-mod-ok')
+    ).toHaveCount(2);
+
+    // Closed, it stays closed after the next reload.
+    await page
+      .locator('.lm-DockPanel-tabBar .lm-TabBar-tab', {
+        hasText: 'Grid searches'
+      })
+      .locator('.lm-TabBar-tabCloseIcon')
+      .click();
+    await expect(restored).toHaveCount(0);
+    await expect
+      .poll(
+        async () => (await workspace())['jupyter-env-manager-grids:grids'],
+        {
+          timeout: 30000
+        }
+      )
+      .toBeUndefined();
+    await reloadRestored(page);
+    await expect(page.locator('#jp-env-manager-grids')).toHaveCount(0);
   });
 });
