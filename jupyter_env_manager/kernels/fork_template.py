@@ -58,7 +58,6 @@ def _exit_code(status):
 
 def _run_kernel(module, request, set_by_imports):
     """In the forked child: become the kernel that `python -m module argv...` would be."""
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.setsid()
     null = os.open(os.devnull, os.O_RDWR)
@@ -119,7 +118,7 @@ def main():
                 break
             exited[pid] = _exit_code(status)
         if request.get("op") == "poll":
-            _reply({"returncode": exited.get(request["pid"])})
+            _reply({"returncode": exited.pop(request["pid"], None)})
             continue
         if reason:
             _reply({"error": reason})
