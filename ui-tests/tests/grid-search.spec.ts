@@ -6,6 +6,23 @@ import path from 'path';
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
 const API = '/env-manager/api';
 
+/**
+ * The results table lists runs by rank on metric `y`: the single highlighted best
+ * row (parameter x = `bestX`) comes first, and the y column reads `yByRank`.
+ */
+async function expectRanked(
+  table: Locator,
+  bestX: string,
+  yByRank: string[]
+): Promise<void> {
+  const best = table.locator('tbody tr.jp-mod-best');
+  await expect(best).toHaveCount(1);
+  await expect(best.locator('td[data-param="x"]')).toHaveText(bestX);
+  await expect(best.locator('td[data-metric="y"]')).toHaveText(yByRank[0]);
+  await expect(table.locator('tbody tr').first()).toHaveClass(/jp-mod-best/);
+  await expect(table.locator('tbody td[data-metric="y"]')).toHaveText(yByRank);
+}
+
 /** A Python notebook: a `parameters`-tagged cell, then the given cells. */
 function notebook(parameters: string, ...body: string[]): string {
   const cell = (source: string, tags: string[] = []) => ({
@@ -154,16 +171,7 @@ test('grid search a notebook from the file browser', async ({
   );
 
   // Best first and highlighted: x=1 gives the smallest y.
-  const best = table.locator('tbody tr.jp-mod-best');
-  await expect(best).toHaveCount(1);
-  await expect(best.locator('td[data-param="x"]')).toHaveText('1');
-  await expect(best.locator('td[data-metric="y"]')).toHaveText('1');
-  await expect(table.locator('tbody tr').first()).toHaveClass(/jp-mod-best/);
-  await expect(table.locator('tbody td[data-metric="y"]')).toHaveText([
-    '1',
-    '4',
-    '9'
-  ]);
+  await expectRanked(table, '1', ['1', '4', '9']);
 
   const plot = view.locator('svg.jp-EnvManager-gridPlot[data-kind="line"]');
   await expect(plot).toBeVisible();
@@ -194,7 +202,10 @@ test('grid search a notebook from the file browser', async ({
   ).toEqual([1, 4, 9]);
 
   // The output notebook of the best run opens in the document manager.
-  await best.getByRole('button', { name: 'Open' }).click();
+  await table
+    .locator('tbody tr.jp-mod-best')
+    .getByRole('button', { name: 'Open' })
+    .click();
   await expect(page.locator('.jp-NotebookPanel .jp-Cell')).toHaveCount(3, {
     timeout: 30000
   });
@@ -302,17 +313,7 @@ test('cancel a running grid, then resume it to the end', async ({
   await expect(table.locator('tbody tr[data-attempts="1"]')).toHaveCount(3);
 
   // Best first and highlighted: x=4 gives the largest y.
-  const best = table.locator('tbody tr.jp-mod-best');
-  await expect(best).toHaveCount(1);
-  await expect(best.locator('td[data-param="x"]')).toHaveText('4');
-  await expect(best.locator('td[data-metric="y"]')).toHaveText('40');
-  await expect(table.locator('tbody tr').first()).toHaveClass(/jp-mod-best/);
-  await expect(table.locator('tbody td[data-metric="y"]')).toHaveText([
-    '40',
-    '30',
-    '20',
-    '10'
-  ]);
+  await expectRanked(table, '4', ['40', '30', '20', '10']);
   const finished = await gridOnServer(request, id);
   expect(finished.counts).toMatchObject({ ok: 4, cancelled: 0, pending: 0 });
 });
