@@ -251,7 +251,9 @@ def forking_spec(spec: KernelSpec) -> KernelSpec:
     provisioner that one extends; otherwise `spec` unchanged."""
     provisioner = spec.metadata.get("kernel_provisioner") or {}
     name = provisioner.get("provisioner_name", "")
-    if name not in _WRAPPABLE_PROVISIONERS or split_kernel_command(spec.argv) is None:
+    if os.name != "posix" or name not in _WRAPPABLE_PROVISIONERS:
+        return spec  # fork() and select() on pipes are POSIX-only
+    if split_kernel_command(spec.argv) is None:
         return spec
     data = spec.to_dict()
     data["metadata"] = {
