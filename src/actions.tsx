@@ -239,7 +239,13 @@ export class EnvironmentActions implements IEnvironmentActions {
       await app.serviceManager.kernelspecs.refreshSpecs();
       Notification.info(
         removed.length
-          ? trans.__('Removed kernel specs: %1', removed.join(', '))
+          ? env.has_ipykernel
+            ? trans.__(
+                'Removed the kernel spec %1; the kernel stays listed while ipykernel is in %2.',
+                removed.join(', '),
+                env.name
+              )
+            : trans.__('Removed kernel specs: %1', removed.join(', '))
           : trans.__(
               '%1 had no kernel spec written by this tool; its own kernels stay listed while ipykernel is installed in it.',
               env.name

@@ -31,6 +31,10 @@ else:
     shutil.rmtree(_state, ignore_errors=True)
     _state.mkdir(parents=True)
 
+# "Add kernel" writes kernelspec files into JUPYTER_DATA_DIR/kernels, the user's data
+# dir: that one goes into the state folder too (the server reads it when it uses it).
+os.environ["JUPYTER_DATA_DIR"] = str(_state / "jupyter-data")
+
 c.EnvManager.venvs_dir = str(_state / "venvs")
 c.EnvManager.envs_dirs = [str(_state / "envs")]
 c.EnvManager.locks_dir = str(_state / "locks")

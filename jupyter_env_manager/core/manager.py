@@ -386,6 +386,11 @@ class EnvManager(LoggingConfigurable):
             await self.engine_for(env).remove(env, progress)
             if env.kind == "conda":
                 discovery.unregister_conda_env(env.prefix, self.locations().environments_txt)
+            # Kernelspec files written for it (Add kernel) would stay in the Launcher as
+            # kernels that cannot start.
+            from ..kernels.registration import forget_environment
+
+            await asyncio.to_thread(forget_environment, env.prefix)
 
     # -- packages -----------------------------------------------------------
 

@@ -47,5 +47,9 @@ class KernelHandler(EnvManagerHandler):
     @authorized
     async def delete(self, name: str) -> None:
         env = self.manager.get(name)
-        removed = await asyncio.to_thread(registration.unregister, str(env.prefix), user=True)
+        # Idempotent: an environment we wrote no kernelspec for has nothing to remove.
+        user_kernels = [registration.destination(user=True)]
+        removed = await asyncio.to_thread(
+            registration.forget_environment, env.prefix, user_kernels
+        )
         self.write_json({"removed": [kernel.name for kernel in removed]})

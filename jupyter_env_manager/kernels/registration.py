@@ -230,6 +230,19 @@ def unregister(
     return matches
 
 
+def forget_environment(
+    prefix: str | Path, kernel_dirs: Iterable[Path] | None = None
+) -> list[RegisteredKernel]:
+    """Remove the specs we wrote for the environment at `prefix` (it is being removed:
+    they would launch a kernel that no longer exists)."""
+    removed = []
+    for registered in list_registered(kernel_dirs):
+        if registered.env_prefix and _same_prefix(registered.env_prefix, str(prefix)):
+            shutil.rmtree(registered.path, ignore_errors=True)
+            removed.append(registered)
+    return removed
+
+
 def _is_env(prefix: str) -> bool:
     path = Path(prefix)
     return (path / "conda-meta").is_dir() or (path / "pyvenv.cfg").is_file()

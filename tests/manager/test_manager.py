@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from jupyter_client.kernelspec import KernelSpecManager
 
 from jupyter_env_manager.core.errors import (
     EngineUnavailable,
@@ -20,6 +21,9 @@ from jupyter_env_manager.core.errors import (
 )
 from jupyter_env_manager.core.manager import EnvManager
 from jupyter_env_manager.core.models import EnvSpec
+from jupyter_env_manager.kernels import registration
+from jupyter_env_manager.kernels.spec_manager import EnvKernelSpecManager
+from tests.kernels.fake_envs import PYTHON_SPEC, write_kernel
 
 
 def names(manager: EnvManager) -> list[str]:
@@ -97,6 +101,32 @@ async def test_remove_unregisters_and_protects_base_and_server_env(manager, home
     with pytest.raises(ProtectedEnvironment):
         await manager.remove(sys.prefix)
     assert Path(sys.prefix, "pyvenv.cfg").exists() or Path(sys.prefix, "conda-meta").exists()
+
+
+async def test_remove_takes_the_kernelspecs_written_for_the_env_along(
+    manager, tmp_path, monkeypatch
+):
+    """After "Add kernel", a removed env must not stay in the Launcher as a dead kernel."""
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
+    doomed = await manager.create("doomed", EnvSpec(conda=["alpha"]))
+    kept = await manager.create("kept", EnvSpec(conda=["alpha"]))
+    for env in (doomed, kept):
+        write_kernel(env.prefix, "python3", PYTHON_SPEC)  # what ipykernel installs
+    ksm = EnvKernelSpecManager(
+        envs_dirs=[str(tmp_path / "envs")],
+        venvs_dir=str(tmp_path / "venvs"),
+        environments_txt=str(tmp_path / "home" / ".conda" / "environments.txt"),
+        root_prefix="",
+    )
+    for env in (doomed, kept):
+        registration.register(ksm.kernels_for(env), user=True)
+    kernels = tmp_path / "jupyter-data" / "kernels"
+    assert sorted(p.name for p in kernels.iterdir()) == ["conda-env-doomed-py", "conda-env-kept-py"]
+
+    await manager.remove("doomed")
+    assert sorted(p.name for p in kernels.iterdir()) == ["conda-env-kept-py"]
+    found = KernelSpecManager(kernel_dirs=[str(kernels)]).find_kernel_specs()
+    assert "conda-env-kept-py" in found and "conda-env-doomed-py" not in found
 
 
 async def test_second_operation_on_a_busy_env_is_refused(manager):

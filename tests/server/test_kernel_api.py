@@ -33,4 +33,6 @@ async def test_add_kernel_registers_a_real_spec_and_delete_removes_it(api, jp_fe
     assert code == 200 and body["removed"] == ["venv-nokernel-py"]
     assert not written.exists()
     code, body = await api.call("DELETE", "environments", "nokernel", "kernel")
-    assert code == 404
+    assert code == 200 and body["removed"] == []  # nothing left to remove
+    code, body = await api.call("DELETE", "environments", "missing", "kernel")
+    assert code == 404 and "missing" in body["message"]

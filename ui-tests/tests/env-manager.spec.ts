@@ -1,42 +1,18 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import { APIRequestContext } from '@playwright/test';
-import { execFileSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 
+import {
+  API,
+  environments,
+  openNewEnvironmentDialog,
+  openSidebar,
+  parseYaml,
+  removeQuietly,
+  uniqueName
+} from './helpers';
+
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
-const PYTHON = process.env.JEM_PYTHON ?? 'python';
-const API = '/env-manager/api';
-
-interface IEnv {
-  name: string;
-  prefix: string;
-  has_ipykernel: boolean;
-}
-
-function uniqueName(stem: string): string {
-  return `${stem}-${Date.now().toString(36)}`;
-}
-
-async function environments(request: APIRequestContext): Promise<IEnv[]> {
-  const response = await request.get(`${API}/environments`);
-  expect(response.ok()).toBeTruthy();
-  return response.json();
-}
-
-/** Parse YAML with PyYAML: a real parser, not a regular expression. */
-function parseYaml(text: string): any {
-  return JSON.parse(
-    execFileSync(
-      PYTHON,
-      [
-        '-c',
-        'import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'
-      ],
-      { input: text, encoding: 'utf-8' }
-    )
-  );
-}
 
 async function screenshot(
   locator: ReturnType<IJupyterLabPageFixture['locator']>,
@@ -44,47 +20,6 @@ async function screenshot(
 ): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await locator.screenshot({ path: path.join(SCREENSHOTS, name) });
-}
-
-async function openSidebar(page: IJupyterLabPageFixture) {
-  // Activating is idempotent; clicking the tab of an open panel would close it.
-  await page.evaluate(() => {
-    window.jupyterapp.shell.activateById('jp-env-manager-sidebar');
-  });
-  const panel = page.locator('#jp-env-manager-sidebar');
-  await expect(panel).toBeVisible();
-  return panel;
-}
-
-async function openNewEnvironmentDialog(page: IJupyterLabPageFixture) {
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('launcher:create');
-  });
-  await page
-    .locator(
-      '.jp-LauncherCard:visible[title="Create a conda environment or virtualenv"]'
-    )
-    .click();
-  const dialog = page.locator('.jp-Dialog');
-  await expect(dialog.locator('#jem-name')).toBeVisible();
-  return dialog;
-}
-
-async function removeQuietly(request: APIRequestContext, name: string) {
-  const response = await request.delete(
-    `${API}/environments/${encodeURIComponent(name)}`
-  );
-  if (response.status() !== 202) {
-    return;
-  }
-  const task = await response.json();
-  await expect
-    .poll(
-      async () =>
-        (await (await request.get(`${API}/tasks/${task.id}`)).json()).status,
-      { timeout: 60000 }
-    )
-    .not.toMatch(/queued|running/);
 }
 
 test.describe('jupyter-env-manager', () => {
