@@ -29,7 +29,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from nbformat import NotebookNode
 
-from .kernel_pool import PooledKernel
+from .kernel_pool import PooledKernel, shell_reply
 
 SCRAP_MIME = "application/scrapbook.scrap.json+json"
 
@@ -72,17 +72,6 @@ def glued_values(nb: NotebookNode) -> dict[str, Any]:
     return found
 
 
-async def _shell_reply(kc: Any, msg_id: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("no reply from the kernel")
-        reply = await kc.get_shell_msg(timeout=remaining)
-        if reply.get("parent_header", {}).get("msg_id") == msg_id:
-            return reply
-
-
 async def read_variables(
     kc: Any, names: list[str], *, timeout: float = 30.0
 ) -> tuple[dict[str, Any], list[str]]:
@@ -91,7 +80,7 @@ async def read_variables(
         return {}, []
     expressions = {name: _TO_JSON.format(name=name) for name in names}
     msg_id = kc.execute("", silent=True, store_history=False, user_expressions=expressions)
-    reply = await _shell_reply(kc, msg_id, timeout)
+    reply = await shell_reply(kc, msg_id, timeout)
     results = reply["content"].get("user_expressions", {})
     values: dict[str, Any] = {}
     missing: list[str] = []

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import logging
+import queue
 import subprocess
 import time
 from collections.abc import Callable
@@ -60,26 +61,35 @@ class PooledKernel:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+async def shell_reply(kc: Any, msg_id: str, timeout: float) -> dict[str, Any]:
+    """The shell reply to `msg_id`, skipping replies to other requests; TimeoutError when
+    none comes in `timeout` seconds (jupyter_client itself raises queue.Empty)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("no reply from the kernel")
+        try:
+            reply = await kc.get_shell_msg(timeout=remaining)
+        except queue.Empty:
+            raise TimeoutError("no reply from the kernel") from None
+        if reply.get("parent_header", {}).get("msg_id") == msg_id:
+            return reply  # type: ignore[no-any-return]
+
+
 async def _ask_prefix(kc: Any, timeout: float) -> str | None:
     """The kernel's `sys.prefix`, from a silent execute_request with a user expression."""
     msg_id = kc.execute(
         "", silent=True, store_history=False, user_expressions={"p": "__import__('sys').prefix"}
     )
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        reply = await kc.get_shell_msg(timeout=remaining)
-        if reply.get("parent_header", {}).get("msg_id") != msg_id:
-            continue
-        result = reply["content"].get("user_expressions", {}).get("p", {})
-        if result.get("status") != "ok":
-            return None
-        try:
-            return str(ast.literal_eval(result["data"]["text/plain"]))
-        except (KeyError, ValueError, SyntaxError):
-            return None
+    reply = await shell_reply(kc, msg_id, timeout)
+    result = reply["content"].get("user_expressions", {}).get("p", {})
+    if result.get("status") != "ok":
+        return None
+    try:
+        return str(ast.literal_eval(result["data"]["text/plain"]))
+    except (KeyError, ValueError, SyntaxError):
+        return None
 
 
 def _kernel_pid(km: AsyncKernelManager) -> int | None:

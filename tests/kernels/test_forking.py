@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from jupyter_client.kernelspec import KernelSpec
 
-from jupyter_env_manager.grid.kernel_pool import KernelPool, PooledKernel
+from jupyter_env_manager.grid.kernel_pool import KernelPool, PooledKernel, shell_reply
 from jupyter_env_manager.kernels import forking
 from jupyter_env_manager.kernels.forking import (
     PROVISIONER_NAME,
@@ -48,10 +48,7 @@ PROBE = {
 
 async def evaluate(kernel: PooledKernel, code: str, expressions: dict[str, str]) -> dict[str, Any]:
     msg_id = kernel.kc.execute(code, user_expressions=expressions)
-    while True:
-        reply = await kernel.kc.get_shell_msg(timeout=60)
-        if reply["parent_header"].get("msg_id") == msg_id:
-            break
+    reply = await shell_reply(kernel.kc, msg_id, 60)
     content = reply["content"]
     assert content["status"] == "ok", content
     values = {}
@@ -137,10 +134,7 @@ async def test_interrupt_and_shutdown_reach_the_forked_kernel(
         await asyncio.sleep(1.0)
         started = time.monotonic()
         await kernel.km.interrupt_kernel()
-        while True:
-            reply = await kernel.kc.get_shell_msg(timeout=30)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
+        reply = await shell_reply(kernel.kc, msg_id, 30)
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "KeyboardInterrupt"
         assert time.monotonic() - started < 20
