@@ -38,7 +38,7 @@ from pathlib import Path
 import yaml
 
 from .models import Environment
-from .site_packages import has_ipykernel, python_version, site_packages_dirs
+from .site_packages import has_ipykernel, package_set_stamp, python_version
 
 ENGINE_MARKER = ".jupyter-env-manager.json"
 DEFAULT_VENVS_DIR = Path("~/.local/share/jupyter-env-manager/venvs")
@@ -238,18 +238,8 @@ def find_environment(
 
 # -- sizes ---------------------------------------------------------------------
 
-_size_cache: dict[str, tuple[tuple[float, ...], int]] = {}
+_size_cache: dict[str, tuple[tuple[int | None, ...], int]] = {}
 _size_lock = threading.Lock()
-
-
-def _size_stamp(prefix: Path) -> tuple[float, ...]:
-    stamps = []
-    for path in (prefix, prefix / "conda-meta", *site_packages_dirs(prefix)):
-        try:
-            stamps.append(path.stat().st_mtime)
-        except OSError:
-            stamps.append(-1.0)
-    return tuple(stamps)
 
 
 def _walk_size(prefix: Path) -> int:
@@ -283,7 +273,7 @@ def _walk_size(prefix: Path) -> int:
 def prefix_size(prefix: Path) -> int:
     """Bytes used by a prefix, cached until a package is added or removed."""
     key = _key(prefix)
-    stamp = _size_stamp(prefix)
+    stamp = package_set_stamp(prefix)
     with _size_lock:
         cached = _size_cache.get(key)
         if cached is not None and cached[0] == stamp:

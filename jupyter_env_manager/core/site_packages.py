@@ -30,6 +30,19 @@ def site_packages_dirs(prefix: Path) -> list[Path]:
     return found
 
 
+def package_set_stamp(prefix: Path) -> tuple[int | None, ...]:
+    """Modification times of the prefix and of the folders that gain or lose an entry
+    when a package is added or removed (conda-meta, site-packages): a key for caches
+    of anything derived from the installed package set."""
+    stamps: list[int | None] = []
+    for path in (prefix, prefix / "conda-meta", *site_packages_dirs(prefix)):
+        try:
+            stamps.append(path.stat().st_mtime_ns)
+        except OSError:
+            stamps.append(None)
+    return tuple(stamps)
+
+
 def python_version(prefix: Path) -> str | None:
     """The Python version of a prefix, from pyvenv.cfg or the lib/pythonX.Y folder."""
     cfg = prefix / "pyvenv.cfg"

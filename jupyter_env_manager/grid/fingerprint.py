@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.site_packages import normalize_name, site_packages_dirs
+from ..core.site_packages import normalize_name, package_set_stamp, site_packages_dirs
 from .errors import FingerprintMismatch
 
 _DIST_SUFFIXES = (".dist-info", ".egg-info")
@@ -68,25 +68,14 @@ def _python_entries(prefix: Path) -> list[str]:
     return sorted(entries)
 
 
-def _stamp(prefix: Path) -> tuple[object, ...]:
-    dirs = [prefix / "conda-meta", *site_packages_dirs(prefix)]
-    stamp: list[object] = []
-    for directory in dirs:
-        try:
-            stamp.append((str(directory), os.stat(directory).st_mtime_ns))
-        except OSError:
-            stamp.append((str(directory), None))
-    return tuple(stamp)
-
-
-_cache: dict[str, tuple[tuple[object, ...], Fingerprint]] = {}
+_cache: dict[str, tuple[tuple[int | None, ...], Fingerprint]] = {}
 _cache_lock = threading.Lock()
 
 
 def compute_fingerprint(prefix: str | Path) -> Fingerprint:
     """The fingerprint of the environment at `prefix` (absolute path, not resolved)."""
     path = Path(os.path.abspath(prefix))
-    stamp = _stamp(path)
+    stamp = package_set_stamp(path)
     key = str(path)
     with _cache_lock:
         cached = _cache.get(key)
