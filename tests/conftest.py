@@ -38,3 +38,11 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for version in ("1.2", "1.3"):
         build_wheel(folder, "tiny-pkg", version)
     return folder
+
+
+@pytest.fixture(scope="session")
+def real_conda(tmp_path_factory: pytest.TempPathFactory):
+    """conda 26.7.1 installed as a Miniforge-like base (see tests/real_conda.py)."""
+    from tests.real_conda import install_real_conda
+
+    return install_real_conda(tmp_path_factory.mktemp("real-conda"))
