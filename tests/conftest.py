@@ -16,7 +16,6 @@ pytest_plugins = ["pytest_jupyter.jupyter_server"]
 SERVER_APP_CONFIG = {
     "jpserver_extensions": {"jupyter_env_manager": True},
     "allow_unauthenticated_access": False,
-    "kernel_spec_manager_class": "jupyter_env_manager.kernels.spec_manager.EnvKernelSpecManager",
 }
 
 

@@ -16,4 +16,5 @@ class InfoHandler(EnvManagerHandler):
         # The first call probes tools with subprocesses; keep the event loop free.
         info = await asyncio.to_thread(collect_info)
         info["default_engine"] = self.manager.default_engine_info()
+        info["kernels"] = self.extensionapp.kernel_route.to_json()
         self.write_json(info)

@@ -7,28 +7,17 @@ import asyncio
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..core.errors import InvalidRequest
 from ..kernels import registration
 from ..kernels.add_kernel import add_kernel
-from ..kernels.spec_manager import EnvKernelSpecManager
 from .base import EnvManagerHandler
 
 
 class KernelHandler(EnvManagerHandler):
-    def _spec_manager(self) -> EnvKernelSpecManager:
-        ksm = self.kernel_spec_manager
-        if not isinstance(ksm, EnvKernelSpecManager):
-            raise InvalidRequest(
-                "Environment kernels are off: the server's kernel_spec_manager_class is not "
-                "jupyter_env_manager's EnvKernelSpecManager."
-            )
-        return ksm
-
     @web.authenticated
     @authorized
     async def post(self, name: str) -> None:
         env = self.manager.get(name)
-        ksm = self._spec_manager()
+        ksm = self.extensionapp.env_kernel_specs
 
         async def make_kernel(progress):  # type: ignore[no-untyped-def]
             async def conda_install(target, specs):  # type: ignore[no-untyped-def]

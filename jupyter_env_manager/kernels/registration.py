@@ -256,3 +256,33 @@ def clean_stale(kernel_dirs: Iterable[Path] | None = None) -> list[RegisteredKer
             shutil.rmtree(registered.path, ignore_errors=True)
             removed.append(registered)
     return removed
+
+
+def sync(
+    kernels: Iterable[EnvKernel], where: Path, *, script_timeout: float = 10.0
+) -> tuple[list[str], list[str]]:
+    """Make `where` hold exactly one spec we wrote per kernel in `kernels`.
+
+    Writes the missing or changed ones, removes ours that no kernel wants any more, and
+    leaves every directory written by someone else alone (a name taken by such a
+    directory is skipped). Returns the kernel names (written, removed).
+    """
+    wanted = {kernel.name: kernel for kernel in kernels}
+    ours = {registered.name: registered for registered in list_registered([where])}
+    written = []
+    for name, kernel in wanted.items():
+        target = where / name
+        if target.exists() and name not in ours:
+            continue
+        spec = _registered_spec(kernel, script_timeout=script_timeout)
+        # Compared as JSON: that is what the file holds (tuples read back as lists).
+        if name in ours and _read_spec(target) == json.loads(json.dumps(spec)):
+            continue
+        _write_dir(kernel, target, spec)
+        written.append(name)
+    removed = []
+    for name, registered in ours.items():
+        if name not in wanted:
+            shutil.rmtree(registered.path, ignore_errors=True)
+            removed.append(name)
+    return written, removed

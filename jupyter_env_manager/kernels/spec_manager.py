@@ -1,6 +1,6 @@
 """`EnvKernelSpecManager`: the server's kernels plus one kernel per kernel in each env.
 
-Installed as `ServerApp.kernel_spec_manager_class` by the shipped server config.
+The extension makes it the server's kernel spec manager when linked (see `server_route`).
 
 Listing must stay fast with many environments (JupyterLab asks on every page load
 and every 61 s), so no subprocess ever runs here and the environment scan is
