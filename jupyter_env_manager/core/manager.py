@@ -255,6 +255,15 @@ class EnvManager(LoggingConfigurable):
             raise EnvironmentNotFound(f"No environment named {name!r}.")
         return env
 
+    def check_listed(self, env: Environment) -> None:
+        """Refuse an environment `list()` does not show: a folder that merely looks like
+        one (a project's `.venv`, a prefix nobody registered)."""
+        if not any(_same_path(env.prefix, listed.prefix) for listed in self.list()):
+            raise EnvironmentNotFound(
+                f"{env.name!r} is not an environment this tool lists; remove it from a "
+                "terminal (`jupyter env-manager remove -n PATH`) if you really mean to."
+            )
+
     def _check_new_name(self, name: str, kind: EnvKind) -> Path:
         validate_env_name(name)
         if any(env.name == name for env in self.list()):

@@ -103,6 +103,9 @@ class EnvironmentHandler(EnvManagerHandler):
     async def delete(self, name: str) -> None:
         env = self.manager.get(name)
         self.manager.check_removable(env)
+        # Over REST only what the panel lists can go: an absolute path to any folder
+        # holding pyvenv.cfg or conda-meta/ is not a licence to delete it.
+        await asyncio.to_thread(self.manager.check_listed, env)
 
         async def remove(progress):  # type: ignore[no-untyped-def]
             await self.manager.remove(name, progress=progress)

@@ -194,3 +194,24 @@ async def test_task_history_lists_newest_first(api):
     code, tasks = await api.call("GET", "tasks")
     assert code == 200
     assert [t["environment"] for t in tasks][:2] == ["h2", "h1"]
+
+
+async def test_rest_removes_only_listed_environments(
+    tmp_path, http_server_client, jp_base_url, jp_auth_header
+):
+    # A project's own venv, registered nowhere: it looks like an environment.
+    project_venv = tmp_path / "project" / ".venv"
+    project_venv.mkdir(parents=True)
+    (project_venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (project_venv / "keep.txt").write_text("mine")
+
+    response = await http_server_client.fetch(
+        f"{jp_base_url}env-manager/api/environments/{quote(str(project_venv), safe='')}",
+        method="DELETE",
+        headers=jp_auth_header,
+        raise_error=False,
+    )
+    body = json.loads(response.body)
+    assert response.code == 404, body
+    assert "is not an environment this tool lists" in body["message"]
+    assert (project_venv / "keep.txt").read_text() == "mine"
