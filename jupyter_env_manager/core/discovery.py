@@ -1,14 +1,17 @@
 """Find every environment on the machine by reading the file system, never by a subprocess.
 
 `conda info --json` takes seconds (over a minute on large installs); reading a few
-directories and files takes milliseconds. What is read:
+directories and files takes milliseconds. The result is the set `conda env list`
+shows, with conda's names (`conda_config` finds the root and envs_dirs as conda does):
 
-- each conda envs directory (`~/.conda/envs`, `<root>/envs` of any conda named by
-  `CONDA_EXE`, `CONDA_PREFIX`, `MAMBA_ROOT_PREFIX`, and `envs_dirs` in `~/.condarc`);
-- `~/.conda/environments.txt`, where conda records every env it made, including
-  those made with `--prefix` outside any envs directory;
-- the root ("base") prefix when one exists;
-- the managed venv directory.
+- the root prefix, named `base` (`-n root` finds it too, as in conda);
+- every child of each conda envs dir, named by its folder name;
+- the prefixes in `~/.conda/environments.txt`, where conda records every env it made,
+  including `--prefix` ones outside any envs dir: those are named by their full path;
+- the managed venv directory, named by folder (conda does not see venvs).
+
+conda run as root also reads the environments.txt of every home in /etc/passwd; this
+reads only the current user's (a server shows its own user's environments).
 
 A prefix is a conda env when it has `conda-meta/`, a venv when it has `pyvenv.cfg`.
 
@@ -31,12 +34,11 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from . import conda_config
 from .models import Environment
 from .site_packages import has_ipykernel, package_set_stamp, python_version
 
@@ -46,36 +48,6 @@ DEFAULT_VENVS_DIR = Path("~/.local/share/jupyter-env-manager/venvs")
 
 def _user_conda_dir() -> Path:
     return Path.home() / ".conda"
-
-
-def _root_from_env(environ: dict[str, str]) -> Path | None:
-    """The conda root prefix named by the usual environment variables, if any."""
-    root = environ.get("MAMBA_ROOT_PREFIX")
-    if root:
-        return Path(root)
-    exe = environ.get("CONDA_EXE")
-    if exe:
-        # <root>/bin/conda, <root>/condabin/conda or <root>\Scripts\conda.exe
-        return Path(exe).resolve().parent.parent
-    prefix = environ.get("CONDA_PREFIX")
-    if prefix:
-        path = Path(prefix)
-        # An activated env lives at <root>/envs/<name>; base is the root itself.
-        return path.parent.parent if path.parent.name == "envs" else path
-    return None
-
-
-def _condarc_envs_dirs(condarc: Path) -> list[Path]:
-    try:
-        data = yaml.safe_load(condarc.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return []
-    if not isinstance(data, dict):
-        return []
-    dirs = data.get("envs_dirs") or []
-    if not isinstance(dirs, list):
-        return []
-    return [Path(os.path.expandvars(str(d))).expanduser() for d in dirs if isinstance(d, str)]
 
 
 @dataclass
@@ -93,23 +65,31 @@ class Locations:
         cls,
         *,
         venvs_dir: Path | None = None,
-        environ: dict[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        conda_executable: str | None = None,
     ) -> Locations:
-        environ = dict(os.environ) if environ is None else environ
-        user_dir = _user_conda_dir()
-        root = _root_from_env(environ)
-        envs_dirs: list[Path] = []
-        envs_dirs += _condarc_envs_dirs(Path.home() / ".condarc")
-        if root is not None:
-            envs_dirs += _condarc_envs_dirs(root / ".condarc")
-            envs_dirs.append(root / "envs")
-        envs_dirs.append(user_dir / "envs")
+        """conda's own view (see `conda_config`): its root, its envs_dirs in its order."""
+        setup = conda_config.conda_setup(
+            os.environ if environ is None else environ, conda_executable or None
+        )
+        root = setup.root_prefix
+        envs_dirs = list(setup.envs_dirs)
+        extra: list[Path] = []
+        for other in setup.other_roots:
+            envs_dirs.append(other / "envs")
+            if _is_conda_prefix(other):
+                extra.append(other)
         return cls(
             conda_envs_dirs=_unique(envs_dirs),
-            environments_txt=user_dir / "environments.txt",
+            environments_txt=_user_conda_dir() / "environments.txt",
             venvs_dir=(venvs_dir or DEFAULT_VENVS_DIR).expanduser(),
             root_prefix=root if root is not None and _is_conda_prefix(root) else None,
+            extra_prefixes=extra,
         )
+
+    def new_env_dir(self) -> Path | None:
+        """Where a new named conda env goes: conda's first writable envs dir."""
+        return conda_config.first_writable_envs_dir(self.conda_envs_dirs)
 
 
 def _unique(paths: Iterable[Path]) -> list[Path]:
@@ -161,7 +141,7 @@ def read_environments_txt(path: Path) -> list[Path]:
 def _candidates(locations: Locations) -> Iterator[tuple[Path, str | None, bool]]:
     """(prefix, name or None, is_base) in the order names should win."""
     if locations.root_prefix is not None:
-        yield locations.root_prefix, "base", True
+        yield locations.root_prefix, conda_config.ROOT_ENV_NAME, True
     for envs_dir in locations.conda_envs_dirs:
         try:
             children = sorted(envs_dir.iterdir())
@@ -221,7 +201,8 @@ def list_environments(locations: Locations, *, with_sizes: bool = False) -> list
 def find_environment(
     locations: Locations, name_or_prefix: str | os.PathLike[str]
 ) -> Environment | None:
-    """The environment with that name, or at that absolute prefix, or None."""
+    """The environment with that name (conda's lookup order), or at that absolute
+    prefix, or None."""
     text = os.fspath(name_or_prefix)
     if os.path.isabs(text):
         wanted = _key(Path(text))
@@ -230,9 +211,14 @@ def find_environment(
                 return _describe(prefix, name, is_base, False)
         # An env not (yet) registered anywhere is still found by its path.
         return _describe(Path(text), None, False, False)
-    for env in list_environments(locations):
-        if env.name == text:
-            return env
+    if text in conda_config.RESERVED_ENV_NAMES and locations.root_prefix is not None:
+        return _describe(locations.root_prefix, conda_config.ROOT_ENV_NAME, True, False)
+    # Like conda's locate_prefix_by_name: the first envs dir holding `name` wins.
+    for prefix, name, is_base in _candidates(locations):
+        if name == text:
+            env = _describe(prefix, name, is_base, False)
+            if env is not None:
+                return env
     return None
 
 

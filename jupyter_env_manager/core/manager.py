@@ -147,13 +147,14 @@ class EnvManager(LoggingConfigurable):
         return locations
 
     def _new_conda_envs_dir(self) -> Path:
-        for candidate in self.locations().conda_envs_dirs:
-            existing = candidate
-            while not existing.exists():
-                existing = existing.parent
-            if os.access(existing, os.W_OK):
-                return candidate
-        raise InvalidRequest("No writable conda envs directory; configure EnvManager.envs_dirs.")
+        # conda's rule for `-n`: the first writable of its envs_dirs (<base>/envs for a
+        # writable Miniforge base), whichever engine builds the env.
+        target = self.locations().new_env_dir()
+        if target is None:
+            raise InvalidRequest(
+                "No writable conda envs directory; configure EnvManager.envs_dirs."
+            )
+        return target
 
     def _protected_prefixes(self) -> list[Path]:
         protected = [Path(sys.prefix)]
