@@ -19,6 +19,7 @@ import React from 'react';
 import {
   CreateEngine,
   EnvManagerClient,
+  ICreateRequest,
   EXPORT_FORMATS,
   ExportFormat,
   IChangePlan,
@@ -26,10 +27,12 @@ import {
   IPackagesRequest,
   ITask
 } from './api';
+import { ErrorNotices } from './common/notices';
+import { submitUntilAccepted } from './common/resubmit';
 import { emptyForm, ICreateForm, ISpecFile } from './createForm';
 import { askNewEnvironment, IDialogServices } from './dialog';
+import { KernelSpecsModel } from './kernels/model';
 import { EnvironmentsModel, PackagesModel, TasksModel } from './models';
-import { kernelNameFor } from './kernels';
 import { nameError } from './names';
 import { IEnvironmentActions } from './panel';
 import { taskTitle } from './progress';
@@ -52,6 +55,9 @@ export interface IActionsOptions {
   client: EnvManagerClient;
   environments: EnvironmentsModel;
   tasks: TasksModel;
+  kernels: KernelSpecsModel;
+  /** Error toasts, one per distinct message. */
+  errors: ErrorNotices;
   trans: TranslationBundle;
   settings: () => IEnvManagerSettings;
   /** The folder the file browser shows ('' for the root). */
@@ -77,22 +83,21 @@ export class EnvironmentActions implements IEnvironmentActions {
       }),
       ...initial
     };
-    const request = await askNewEnvironment(
-      form,
-      this._dialogServices(),
-      trans
+    const services = this._dialogServices();
+    // A refused request comes back in the dialog as typed, with the reason.
+    const task = await submitUntilAccepted<ICreateForm, ICreateRequest, ITask>(
+      refused =>
+        askNewEnvironment(
+          refused?.form ?? form,
+          services,
+          trans,
+          refused?.error ?? null
+        ),
+      request => client.create(request)
     );
-    if (!request) {
-      return;
-    }
-    try {
-      tasks.track(await client.create(request));
+    if (task) {
+      tasks.track(task);
       this.options.app.shell.activateById('jp-env-manager-sidebar');
-    } catch (error) {
-      await showErrorMessage(
-        trans.__('Cannot create the environment'),
-        error as Error
-      );
     }
   }
 
@@ -113,12 +118,13 @@ export class EnvironmentActions implements IEnvironmentActions {
   }
 
   async newNotebook(env: IEnvironment): Promise<void> {
-    const { app, trans } = this.options;
-    const kernelName = await this._kernelName(env.prefix);
+    const { app, trans, kernels, environments } = this.options;
+    const kernelName = await kernels.findKernel(env.prefix);
     if (!kernelName) {
       await showErrorMessage(
         trans.__('No kernel'),
-        trans.__('%1 has no kernel yet; add one first.', env.name)
+        environments.info?.kernels?.message ??
+          trans.__('The server lists no kernel for %1.', env.name)
       );
       return;
     }
@@ -182,6 +188,12 @@ export class EnvironmentActions implements IEnvironmentActions {
       download(file.filename, file.content);
       if (saveToFolder) {
         const path = PathExt.join(this.options.currentFolder(), file.filename);
+        if ((await this._exists(path)) && !(await this._confirmReplace(path))) {
+          Notification.info(trans.__('Kept the existing %1', path), {
+            autoClose: 4000
+          });
+          return;
+        }
         await app.serviceManager.contents.save(path, {
           type: 'file',
           format: 'text',
@@ -233,10 +245,10 @@ export class EnvironmentActions implements IEnvironmentActions {
   }
 
   async removeKernel(env: IEnvironment): Promise<void> {
-    const { trans, client, app } = this.options;
+    const { trans, client, kernels } = this.options;
     try {
       const { removed } = await client.removeKernel(env.name);
-      await app.serviceManager.kernelspecs.refreshSpecs();
+      await kernels.refresh();
       Notification.info(
         removed.length
           ? env.has_ipykernel
@@ -315,8 +327,40 @@ export class EnvironmentActions implements IEnvironmentActions {
     }
   }
 
+  /** Is there a file or folder at `path` in the workspace? */
+  private async _exists(path: string): Promise<boolean> {
+    try {
+      await this.options.app.serviceManager.contents.get(path, {
+        content: false
+      });
+      return true;
+    } catch (error) {
+      const status = (error as { response?: Response }).response?.status;
+      if (status === 404) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  private async _confirmReplace(path: string): Promise<boolean> {
+    const { trans } = this.options;
+    const result = await showDialog({
+      title: trans.__('Replace %1?', path),
+      body: trans.__(
+        'A file named %1 is already in this folder. Replacing it loses what it holds.',
+        PathExt.basename(path)
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Keep it') }),
+        Dialog.warnButton({ label: trans.__('Replace') })
+      ]
+    });
+    return result.button.accept;
+  }
+
   private async _onFinished(task: ITask): Promise<void> {
-    const { app, trans, environments } = this.options;
+    const { trans, environments, kernels, errors } = this.options;
     const title = taskTitle(task, trans);
     await environments.refresh();
     if (
@@ -329,50 +373,40 @@ export class EnvironmentActions implements IEnvironmentActions {
         'uninstall'
       ].includes(task.operation)
     ) {
-      // New or removed environments show in the Launcher without a reload.
-      await app.serviceManager.kernelspecs.refreshSpecs();
+      // New or removed environments show in the Launcher without a reload
+      // (the server's events say so too; this covers a missed event).
+      await kernels.refresh();
     }
     if (task.status === 'succeeded') {
       const env = task.result as IEnvironment | null;
       const openable =
         (task.operation === 'create' || task.operation === 'clone') &&
-        env?.has_ipykernel &&
-        env.prefix;
+        !!env?.prefix &&
+        kernels.kernelName(env.prefix) !== null;
       Notification.success(trans.__('%1: done', title), {
         autoClose: openable ? 10000 : 5000,
         actions: openable
           ? [
               {
                 label: trans.__('Open notebook'),
-                callback: () => void this.newNotebook(env)
+                callback: () => void this.newNotebook(env!)
               }
             ]
           : []
       });
     } else if (task.status === 'failed') {
-      Notification.error(
+      errors.error(
         trans.__(
           '%1 failed: %2',
           title,
           task.error?.message ?? trans.__('unknown error')
-        ),
-        { autoClose: false }
+        )
       );
     } else {
       Notification.warning(trans.__('%1: %2', title, task.status), {
         autoClose: 5000
       });
     }
-  }
-
-  private async _kernelName(prefix: string): Promise<string | null> {
-    const manager = this.options.app.serviceManager.kernelspecs;
-    let name = kernelNameFor(manager.specs?.kernelspecs, prefix);
-    if (!name) {
-      await manager.refreshSpecs();
-      name = kernelNameFor(manager.specs?.kernelspecs, prefix);
-    }
-    return name;
   }
 
   private _dialogServices(): IDialogServices {

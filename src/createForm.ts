@@ -79,7 +79,12 @@ export function formErrors(
 }
 
 export function isValid(errors: IFormErrors): boolean {
-  return !errors.name && !errors.file;
+  return firstError(errors) === null;
+}
+
+/** The error to name first (e.g. on a disabled Create button), or null. */
+export function firstError(errors: IFormErrors): string | null {
+  return errors.name ?? errors.file ?? null;
 }
 
 /**

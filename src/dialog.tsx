@@ -5,11 +5,14 @@
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
+import { ISignal, Signal } from '@lumino/signaling';
 import React, { useEffect, useRef, useState } from 'react';
 
 import { CREATE_ENGINES, CreateEngine, ICreateRequest } from './api';
+import { IFormAnswer } from './common/resubmit';
 import {
   buildCreateRequest,
+  firstError,
   formErrors,
   ICreateForm,
   IFormErrors,
@@ -147,7 +150,10 @@ function NewEnvironmentForm(props: {
   form: ICreateForm;
   errors: IFormErrors;
   touched: boolean;
+  nameEdited: boolean;
+  serverError: string | null;
   update: (change: Partial<ICreateForm>) => void;
+  leaveName: () => void;
   services: IDialogServices;
   trans: TranslationBundle;
   packageInputs: React.MutableRefObject<HTMLInputElement | null>[];
@@ -155,7 +161,9 @@ function NewEnvironmentForm(props: {
   const { form, errors, update, trans, services } = props;
   const uploadRef = useRef<HTMLInputElement | null>(null);
   const venv = form.engine === 'uv';
-  const showNameError = props.touched || form.name.length > 0;
+  // Said as soon as the name was typed in (even when cleared again), not
+  // before: an empty field in a fresh dialog is no mistake yet.
+  const showNameError = props.touched || props.nameEdited;
 
   const readUpload = (files: FileList | null) => {
     const file = files?.[0];
@@ -169,6 +177,11 @@ function NewEnvironmentForm(props: {
 
   return (
     <div className="jp-EnvManager-dialog">
+      {props.serverError && (
+        <div className="jp-EnvManager-serverError" role="alert">
+          {trans.__('The server refused: %1', props.serverError)}
+        </div>
+      )}
       <div
         className="jp-EnvManager-modes"
         role="radiogroup"
@@ -208,6 +221,7 @@ function NewEnvironmentForm(props: {
           aria-invalid={showNameError && !!errors.name}
           aria-describedby="jem-name-error"
           onChange={event => update({ name: event.target.value })}
+          onBlur={props.leaveName}
         />
         <FieldError
           id="jem-name-error"
@@ -333,10 +347,7 @@ function NewEnvironmentForm(props: {
               ? trans.__('Using %1', form.file.path ?? form.file.filename)
               : trans.__('No file chosen')}
           </div>
-          <FieldError
-            id="jem-file-error"
-            message={props.touched ? errors.file : undefined}
-          />
+          <FieldError id="jem-file-error" message={errors.file} />
         </div>
       )}
     </div>
@@ -346,20 +357,31 @@ function NewEnvironmentForm(props: {
 /** The dialog's body: owns the form being typed, answers the request. */
 export class NewEnvironmentBody
   extends ReactWidget
-  implements IGatedBody<ICreateRequest>
+  implements IGatedBody<IFormAnswer<ICreateForm, ICreateRequest>>
 {
   constructor(
     initial: ICreateForm,
     private readonly services: IDialogServices,
-    private readonly trans: TranslationBundle
+    private readonly trans: TranslationBundle,
+    private readonly serverError: string | null = null
   ) {
     super();
     this.addClass('jp-EnvManager-newDialog');
     this._form = initial;
+    // A form the server refused was typed in already: show all it says.
+    this._touched = serverError !== null;
   }
 
   get form(): ICreateForm {
     return this._form;
+  }
+
+  get formChanged(): ISignal<this, void> {
+    return this._formChanged;
+  }
+
+  blocker(): string | null {
+    return firstError(this.errors);
   }
 
   get errors(): IFormErrors {
@@ -398,8 +420,8 @@ export class NewEnvironmentBody
     return true;
   }
 
-  getValue(): ICreateRequest {
-    return buildCreateRequest(this._form);
+  getValue(): IFormAnswer<ICreateForm, ICreateRequest> {
+    return { form: this._form, request: buildCreateRequest(this._form) };
   }
 
   protected render(): JSX.Element {
@@ -408,9 +430,21 @@ export class NewEnvironmentBody
         form={this._form}
         errors={this.errors}
         touched={this._touched}
+        nameEdited={this._nameEdited}
+        serverError={this.serverError}
         update={change => {
           this._form = { ...this._form, ...change };
+          if ('name' in change) {
+            this._nameEdited = true;
+          }
           this.update();
+          this._formChanged.emit();
+        }}
+        leaveName={() => {
+          if (!this._nameEdited) {
+            this._nameEdited = true;
+            this.update();
+          }
         }}
         services={this.services}
         trans={this.trans}
@@ -421,20 +455,26 @@ export class NewEnvironmentBody
 
   private _form: ICreateForm;
   private _touched = false;
+  private _nameEdited = false;
+  private _formChanged = new Signal<this, void>(this);
   private _packageInputs: React.MutableRefObject<HTMLInputElement | null>[] = [
     { current: null },
     { current: null }
   ];
 }
 
-/** Ask for a new environment; null when the user cancelled. */
+/**
+ * Ask for a new environment; null when the user cancelled. `serverError` is
+ * the reason the server refused this form last time, shown above it.
+ */
 export function askNewEnvironment(
   initial: ICreateForm,
   services: IDialogServices,
-  trans: TranslationBundle
-): Promise<ICreateRequest | null> {
+  trans: TranslationBundle,
+  serverError: string | null = null
+): Promise<IFormAnswer<ICreateForm, ICreateRequest> | null> {
   return askWithForm(
-    new NewEnvironmentBody(initial, services, trans),
+    new NewEnvironmentBody(initial, services, trans, serverError),
     {
       title: trans.__('New environment'),
       acceptLabel: trans.__('Create'),

@@ -1,15 +1,22 @@
 /**
  * A dialog whose accept button only closes it when its body agrees: forms keep
- * the dialog open (and show why) while their input is invalid.
+ * the dialog open (and show why) while their input is invalid. A body that
+ * reports its validity as it changes also gets its accept button disabled
+ * while invalid, with the reason as the button's tooltip.
  */
 import { Dialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 export interface IGatedBody<T> extends Widget {
   /** True when the dialog may close with `getValue()`; otherwise shows why. */
   readyToAccept(): boolean;
   getValue(): T;
+  /** Why the form cannot be accepted yet, or null when it can. */
+  blocker?(): string | null;
+  /** Emitted whenever `blocker()` may answer differently. */
+  readonly formChanged?: ISignal<unknown, void>;
 }
 
 class GatedDialog<T> extends Dialog<T> {
@@ -25,6 +32,8 @@ class GatedDialog<T> extends Dialog<T> {
       focusNodeSelector: options.focusNodeSelector
     });
     this.addClass(options.className);
+    gate.formChanged?.connect(this._syncAcceptButton, this);
+    this._syncAcceptButton();
   }
 
   resolve(index?: number): void {
@@ -33,6 +42,37 @@ class GatedDialog<T> extends Dialog<T> {
       return;
     }
     super.resolve(index);
+  }
+
+  handleEvent(event: Event): void {
+    super.handleEvent(event);
+    // Dialog enables its accept button on every input event unless an input
+    // is :invalid; the form's own verdict goes back on top.
+    if (event.type === 'input') {
+      this._syncAcceptButton();
+    }
+  }
+
+  dispose(): void {
+    this.gate.formChanged?.disconnect(this._syncAcceptButton, this);
+    super.dispose();
+  }
+
+  private _syncAcceptButton(): void {
+    if (!this.gate.blocker) {
+      return;
+    }
+    const blocker = this.gate.blocker();
+    const buttons = this.node.querySelectorAll<HTMLButtonElement>(
+      '.jp-Dialog-footer .jp-Dialog-button'
+    );
+    this.buttonList.forEach((button, index) => {
+      const node = buttons[index];
+      if (button.accept && node) {
+        node.disabled = blocker !== null;
+        node.title = blocker ?? '';
+      }
+    });
   }
 }
 

@@ -7,7 +7,9 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { IEnvironment, IGridRequest, INotebookInspection } from './api';
+import { IFormAnswer, IRefusedForm } from './common/resubmit';
 import { askWithForm, IGatedBody } from './gatedDialog';
+import { KernelState } from './kernels/specs';
 import {
   buildGridRequest,
   emptyGridForm,
@@ -28,9 +30,22 @@ function FieldError(props: { text?: string; id?: string }): JSX.Element | null {
   ) : null;
 }
 
+/** How the "Run in" list names an environment the server cannot launch. */
+function unlaunchableLabel(
+  env: IEnvironment,
+  state: KernelState,
+  trans: TranslationBundle
+): string {
+  return state === 'unlisted'
+    ? trans.__('%1 (ipykernel, no kernel here)', env.name)
+    : trans.__('%1 (no ipykernel)', env.name);
+}
+
 function GridForm(props: {
   inspection: INotebookInspection;
   environments: readonly IEnvironment[];
+  kernelState: (env: IEnvironment) => KernelState;
+  serverError: string | null;
   form: IGridForm;
   errors: IGridFormErrors;
   touched: boolean;
@@ -48,6 +63,11 @@ function GridForm(props: {
   }
   return (
     <div className="jp-EnvManager-gridForm">
+      {props.serverError && (
+        <div className="jp-EnvManager-serverError" role="alert">
+          {trans.__('The server refused: %1', props.serverError)}
+        </div>
+      )}
       <div className="jp-EnvManager-gridNotebook">
         {trans.__('Notebook: %1', inspection.path)}
       </div>
@@ -106,13 +126,21 @@ function GridForm(props: {
           <option value={`kernel:${SERVER_KERNEL}`}>
             {trans.__("This server's kernel (%1)", SERVER_KERNEL)}
           </option>
-          {props.environments.map(env => (
-            <option key={env.name} value={`env:${env.name}`}>
-              {env.has_ipykernel
-                ? env.name
-                : trans.__('%1 (no ipykernel)', env.name)}
-            </option>
-          ))}
+          {props.environments.map(env => {
+            // Only what the server can launch is offered; the rest says why not.
+            const state = props.kernelState(env);
+            return (
+              <option
+                key={env.name}
+                value={`env:${env.name}`}
+                disabled={state !== 'kernel'}
+              >
+                {state === 'kernel'
+                  ? env.name
+                  : unlaunchableLabel(env, state, trans)}
+              </option>
+            );
+          })}
         </select>
       </div>
       <div className="jp-EnvManager-gridRow">
@@ -193,17 +221,20 @@ function GridForm(props: {
 /** The dialog's body: owns the form being typed and answers the request. */
 export class GridSearchBody
   extends ReactWidget
-  implements IGatedBody<IGridRequest>
+  implements IGatedBody<IFormAnswer<IGridForm, IGridRequest>>
 {
   constructor(
     readonly inspection: INotebookInspection,
     private readonly environments: readonly IEnvironment[],
+    private readonly kernelState: (env: IEnvironment) => KernelState,
     private readonly trans: TranslationBundle,
-    initial: IGridForm = emptyGridForm()
+    refused: IRefusedForm<IGridForm> | null = null
   ) {
     super();
     this.addClass('jp-EnvManager-gridDialog');
-    this._form = initial;
+    this._form = refused?.form ?? emptyGridForm();
+    this._serverError = refused?.error ?? null;
+    this._touched = refused !== null;
   }
 
   get errors(): IGridFormErrors {
@@ -223,12 +254,15 @@ export class GridSearchBody
     return true;
   }
 
-  getValue(): IGridRequest {
-    return buildGridRequest(
-      this.inspection.path,
-      this._form,
-      this.inspection.parameters
-    );
+  getValue(): IFormAnswer<IGridForm, IGridRequest> {
+    return {
+      form: this._form,
+      request: buildGridRequest(
+        this.inspection.path,
+        this._form,
+        this.inspection.parameters
+      )
+    };
   }
 
   protected render(): JSX.Element {
@@ -236,6 +270,8 @@ export class GridSearchBody
       <GridForm
         inspection={this.inspection}
         environments={this.environments}
+        kernelState={this.kernelState}
+        serverError={this._serverError}
         form={this._form}
         errors={this.errors}
         touched={this._touched}
@@ -249,17 +285,23 @@ export class GridSearchBody
   }
 
   private _form: IGridForm;
+  private _serverError: string | null;
   private _touched = false;
 }
 
-/** Ask how to sweep a notebook; null when the user cancelled. */
+/**
+ * Ask how to sweep a notebook; null when the user cancelled. With `refused`,
+ * the form comes back as the server refused it, with its reason.
+ */
 export function askGridSearch(
   inspection: INotebookInspection,
   environments: readonly IEnvironment[],
-  trans: TranslationBundle
-): Promise<IGridRequest | null> {
+  kernelState: (env: IEnvironment) => KernelState,
+  trans: TranslationBundle,
+  refused: IRefusedForm<IGridForm> | null = null
+): Promise<IFormAnswer<IGridForm, IGridRequest> | null> {
   return askWithForm(
-    new GridSearchBody(inspection, environments, trans),
+    new GridSearchBody(inspection, environments, kernelState, trans, refused),
     {
       title: trans.__('Grid search'),
       acceptLabel: trans.__('Start'),

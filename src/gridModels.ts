@@ -7,7 +7,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import {
   EnvManagerClient,
-  GRID_EVENT_SCHEMA,
+  EnvManagerEvents,
   GridRow,
   GridValue,
   IGrid,
@@ -16,7 +16,7 @@ import {
   IGridRequest,
   RunStatus
 } from './api';
-import { IEventSource, LoadStatus } from './models';
+import { LoadStatus } from './models';
 
 // ---------------------------------------------------------------------------
 // Value lists
@@ -419,11 +419,11 @@ export interface ILiveRun {
 export class GridsModel {
   constructor(
     private readonly client: EnvManagerClient,
-    events: IEventSource | null,
+    events: EnvManagerEvents | null,
     private readonly pollMs = 3000
   ) {
     this._events = events;
-    events?.connect(this._onEmission, this);
+    events?.grid.connect(this._onEvent, this);
   }
 
   get changed(): ISignal<this, void> {
@@ -579,7 +579,7 @@ export class GridsModel {
 
   dispose(): void {
     this._disposed = true;
-    this._events?.disconnect(this._onEmission, this);
+    this._events?.grid.disconnect(this._onEvent, this);
     for (const timer of [this._pollTimer, this._reloadTimer]) {
       if (timer !== null) {
         clearTimeout(timer);
@@ -633,14 +633,12 @@ export class GridsModel {
     }, this.pollMs);
   }
 
-  private _onEmission(_: unknown, emission: { schema_id: string }): void {
-    if (emission.schema_id === GRID_EVENT_SCHEMA) {
-      this.handleEvent(emission as unknown as IGridEvent);
-    }
+  private _onEvent(_: unknown, event: IGridEvent): void {
+    this.handleEvent(event);
   }
 
   private _changed = new Signal<this, void>(this);
-  private _events: IEventSource | null;
+  private _events: EnvManagerEvents | null;
   private _status: LoadStatus = 'idle';
   private _error = '';
   private _grids: IGrid[] = [];

@@ -9,6 +9,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import React, { useState } from 'react';
 
 import { GridRow, IGrid } from './api';
+import { formatDuration } from './common/format';
 import {
   bestRuns,
   formatCell,
@@ -127,7 +128,7 @@ function ResultsTable(props: {
           {metric && <th>{metric}</th>}
           {metric && <th>{trans.__('Rank')}</th>}
           <th>{trans.__('Status')}</th>
-          <th>{trans.__('Duration (s)')}</th>
+          <th>{trans.__('Duration')}</th>
           <th>{trans.__('Output')}</th>
         </tr>
       </thead>
@@ -164,7 +165,16 @@ function ResultsTable(props: {
                   {status}
                 </span>
               </td>
-              <td>{formatCell(row.duration)}</td>
+              <td
+                className="jp-EnvManager-duration"
+                title={
+                  typeof row.duration === 'number'
+                    ? trans.__('%1 seconds', row.duration)
+                    : undefined
+                }
+              >
+                {formatDuration(row.duration)}
+              </td>
               <td>
                 {output && status !== 'pending' && status !== 'running' && (
                   <button

@@ -20,11 +20,21 @@ import {
   EnvironmentActions,
   IEnvManagerSettings
 } from './actions';
-import { EnvManagerClient, IEnvironment } from './api';
+import {
+  EnvManagerClient,
+  EnvManagerEvents,
+  IEnvironment,
+  IGrid,
+  IGridRequest
+} from './api';
+import { ErrorNotices } from './common/notices';
+import { submitUntilAccepted } from './common/resubmit';
+import { EnvironmentChangeFollower } from './environments/follow';
 import { askGridSearch } from './gridDialog';
-import { GridsModel } from './gridModels';
+import { GridsModel, IGridForm } from './gridModels';
 import { GridsView } from './gridsView';
 import { environmentsIcon } from './icons';
+import { KernelSpecsModel } from './kernels/model';
 import { EnvironmentsModel, PackagesModel, TasksModel } from './models';
 import { isEnvironmentFile } from './names';
 import { EnvironmentsSidebar } from './panel';
@@ -73,8 +83,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyter_env_manager');
     const client = new EnvManagerClient(app.serviceManager.serverSettings);
+    const events = new EnvManagerEvents(app.serviceManager.events.stream);
     const environments = new EnvironmentsModel(client);
-    const tasks = new TasksModel(client, app.serviceManager.events.stream);
+    const kernels = new KernelSpecsModel(app.serviceManager.kernelspecs);
+    const tasks = new TasksModel(client, events);
+    // Whoever adds or removes an environment (this UI, the CLI, conda), the
+    // list, the Launcher and the kernel picker follow the server's events.
+    new EnvironmentChangeFollower(events, {
+      environments: () => environments.refresh(),
+      kernels: () => kernels.refresh()
+    });
     tasks
       .followRunning()
       .catch(error => console.warn('Cannot list running tasks:', error));
@@ -121,12 +139,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.shell.activateById(view.id);
       void model.refresh();
     };
+    // A removed environment's packages view says so and offers no changes.
+    environments.changed.connect(() => {
+      if (environments.status === 'ready') {
+        packageViews.forEach(view =>
+          view.model.syncWith(environments.environments)
+        );
+      }
+    });
 
     const actions = new EnvironmentActions({
       app,
       client,
       environments,
       tasks,
+      kernels,
+      errors: new ErrorNotices(),
       trans,
       settings: () => settings,
       currentFolder: () => browser?.model.path ?? '',
@@ -152,6 +180,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const sidebar = new EnvironmentsSidebar(
       environments,
       tasks,
+      kernels,
       actions,
       trans
     );
@@ -203,7 +232,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       rank: 20
     });
 
-    const grids = new GridsModel(client, app.serviceManager.events.stream);
+    const grids = new GridsModel(client, events);
     let gridsView: GridsView | null = null;
     // The view comes back after a page reload, on the grid it showed.
     const gridViews = new WidgetTracker<GridsView>({
@@ -287,13 +316,28 @@ const plugin: JupyterFrontEndPlugin<void> = {
         try {
           const [inspection, envs] = await Promise.all([
             client.inspectNotebook(path),
-            client.environments().catch(() => [] as IEnvironment[])
+            client.environments().catch(() => [] as IEnvironment[]),
+            kernels.refresh().catch(() => undefined)
           ]);
-          const request = await askGridSearch(inspection, envs, trans);
-          if (!request) {
+          // A refused start reopens the dialog as typed, with the reason.
+          const started = await submitUntilAccepted<
+            IGridForm,
+            IGridRequest,
+            IGrid
+          >(
+            refused =>
+              askGridSearch(
+                inspection,
+                envs,
+                env => kernels.state(env),
+                trans,
+                refused
+              ),
+            request => client.startGrid(request)
+          );
+          if (!started) {
             return;
           }
-          const started = await client.startGrid(request);
           openGrids();
           await grids.track(started);
         } catch (error) {

@@ -7,7 +7,9 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
+  EnvManagerApiError,
   EnvManagerClient,
+  EnvManagerEvents,
   IChangePlan,
   IEnvironment,
   IPackage,
@@ -15,7 +17,6 @@ import {
   IServerInfo,
   ITask,
   ITaskEvent,
-  TASK_EVENT_SCHEMA,
   TaskStatus
 } from './api';
 
@@ -148,33 +149,28 @@ function keepSizes(
   );
 }
 
-/** Anything that delivers Jupyter event emissions (the service manager's stream). */
-export interface IEventSource {
-  connect(
-    slot: (sender: unknown, emission: { schema_id: string }) => void,
-    thisArg?: unknown
-  ): boolean;
-  disconnect(
-    slot: (sender: unknown, emission: { schema_id: string }) => void,
-    thisArg?: unknown
-  ): boolean;
-}
-
 /** The most log lines kept per task in the browser. */
 export const MAX_LOG_LINES = 500;
+
+/** How long the card of a task that succeeded stays in view. */
+export const SUCCEEDED_TASK_VISIBLE_MS = 8000;
 
 /**
  * The tasks this browser follows. Live updates come from the server's events;
  * a slow poll of each unfinished task covers events lost on a reconnect.
+ * Tasks that succeeded go away by themselves after `dismissSucceededMs`
+ * (their toast said so already); failed, cancelled and interrupted ones stay
+ * until dismissed, since their card holds the error and the log.
  */
 export class TasksModel {
   constructor(
     private readonly client: EnvManagerClient,
-    events: IEventSource | null,
-    private readonly pollMs = 3000
+    events: EnvManagerEvents | null,
+    private readonly pollMs = 3000,
+    private readonly dismissSucceededMs = SUCCEEDED_TASK_VISIBLE_MS
   ) {
     this._events = events;
-    events?.connect(this._onEmission, this);
+    events?.task.connect(this._onEvent, this);
   }
 
   get changed(): ISignal<this, void> {
@@ -248,22 +244,45 @@ export class TasksModel {
     const task = this._tasks.get(id);
     if (task && isFinished(task.status)) {
       this._tasks.delete(id);
+      this._clearDismissTimer(id);
       this._changed.emit();
     }
   }
 
   dispose(): void {
-    this._events?.disconnect(this._onEmission, this);
+    this._events?.task.disconnect(this._onEvent, this);
     if (this._timer !== null) {
       clearTimeout(this._timer);
       this._timer = null;
     }
+    for (const id of [...this._dismissTimers.keys()]) {
+      this._clearDismissTimer(id);
+    }
     this._disposed = true;
   }
 
-  private _onEmission(_: unknown, emission: { schema_id: string }): void {
-    if (emission.schema_id === TASK_EVENT_SCHEMA) {
-      this.handleEvent(emission as unknown as ITaskEvent);
+  private _onEvent(_: unknown, event: ITaskEvent): void {
+    this.handleEvent(event);
+  }
+
+  private _scheduleDismiss(task: ITask): void {
+    if (task.status !== 'succeeded' || this._dismissTimers.has(task.id)) {
+      return;
+    }
+    this._dismissTimers.set(
+      task.id,
+      setTimeout(() => {
+        this._dismissTimers.delete(task.id);
+        this.dismiss(task.id);
+      }, this.dismissSucceededMs)
+    );
+  }
+
+  private _clearDismissTimer(id: string): void {
+    const timer = this._dismissTimers.get(id);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this._dismissTimers.delete(id);
     }
   }
 
@@ -282,6 +301,7 @@ export class TasksModel {
       // Keep what the events said; the notification still goes out.
     }
     if (task && !this._disposed) {
+      this._scheduleDismiss(task);
       this._finished.emit(task);
     }
   }
@@ -329,7 +349,8 @@ export class TasksModel {
   private _tasks = new Map<string, ITask>();
   private _settled = new Set<string>();
   private _timer: ReturnType<typeof setTimeout> | null = null;
-  private _events: IEventSource | null;
+  private _dismissTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private _events: EnvManagerEvents | null;
   private _disposed = false;
 }
 
@@ -362,6 +383,13 @@ export class PackagesModel {
   get packages(): readonly IPackage[] {
     return this._packages;
   }
+  /**
+   * The environment no longer exists (removed here or elsewhere): the list
+   * shows what it held, and nothing can be changed.
+   */
+  get gone(): boolean {
+    return this._gone;
+  }
   get filter(): string {
     return this._filter;
   }
@@ -370,6 +398,22 @@ export class PackagesModel {
       this._filter = value;
       this._filtered = null;
       this._changed.emit();
+    }
+  }
+
+  /**
+   * Follow the server's list of environments: mark this one gone when it is
+   * not listed, and reload it when an environment of that name comes back.
+   */
+  syncWith(environments: readonly IEnvironment[]): void {
+    const listed = environments.some(env => env.name === this.environment);
+    if (listed === !this._gone) {
+      return;
+    }
+    this._gone = !listed;
+    this._changed.emit();
+    if (listed) {
+      void this.refresh();
     }
   }
 
@@ -391,9 +435,17 @@ export class PackagesModel {
       this._filtered = null;
       this._status = 'ready';
       this._error = '';
+      this._gone = false;
     } catch (error) {
-      this._status = 'failed';
-      this._error = (error as Error).message;
+      if (error instanceof EnvManagerApiError && error.status === 404) {
+        // Keep the last list in view: it says what the environment held.
+        this._gone = true;
+        this._status = 'ready';
+        this._error = '';
+      } else {
+        this._status = 'failed';
+        this._error = (error as Error).message;
+      }
     }
     this._changed.emit();
   }
@@ -404,6 +456,9 @@ export class PackagesModel {
 
   /** Start the change; the package list reloads when its task ends. */
   async apply(request: IPackagesRequest): Promise<ITask> {
+    if (this._gone) {
+      throw new Error(`${this.environment} was removed.`);
+    }
     const task = await this.client.changePackages(this.environment, request);
     const onFinished = (_: TasksModel, done: ITask) => {
       if (done.id === task.id) {
@@ -422,6 +477,7 @@ export class PackagesModel {
   private _packages: IPackage[] = [];
   private _filtered: IPackage[] | null = null;
   private _filter = '';
+  private _gone = false;
 }
 
 /** Which rows of a fixed-row-height list are in view, plus some overscan. */

@@ -28,6 +28,7 @@ function PackageRow(props: {
   index: number;
   top: number;
   trans: TranslationBundle;
+  disabled: boolean;
   onUpdate: (pkg: IPackage) => void;
   onRemove: (pkg: IPackage) => void;
 }): JSX.Element {
@@ -55,6 +56,7 @@ function PackageRow(props: {
       <span role="cell" className="jp-EnvManager-pkgActions">
         <button
           className="jp-EnvManager-linkButton"
+          disabled={props.disabled}
           onClick={() => props.onUpdate(pkg)}
           aria-label={trans.__('Update %1', pkg.name)}
         >
@@ -62,6 +64,7 @@ function PackageRow(props: {
         </button>
         <button
           className="jp-EnvManager-linkButton jp-mod-danger"
+          disabled={props.disabled}
           onClick={() => props.onRemove(pkg)}
           aria-label={trans.__('Remove %1', pkg.name)}
         >
@@ -76,6 +79,7 @@ function PackageRow(props: {
 function PackagesTable(props: {
   packages: readonly IPackage[];
   trans: TranslationBundle;
+  disabled: boolean;
   onUpdate: (pkg: IPackage) => void;
   onRemove: (pkg: IPackage) => void;
 }): JSX.Element {
@@ -96,6 +100,7 @@ function PackagesTable(props: {
         index={i}
         top={i * ROW_HEIGHT}
         trans={trans}
+        disabled={props.disabled}
         onUpdate={props.onUpdate}
         onRemove={props.onRemove}
       />
@@ -155,7 +160,7 @@ function PackagesPanel(props: {
   const [pypi, setPypi] = useState(false);
   const install = () => {
     const specs = splitSpecs(toInstall);
-    if (!specs.length) {
+    if (!specs.length || model.gone) {
       return;
     }
     actions.change(model.installRequest(specs, pypi));
@@ -164,8 +169,17 @@ function PackagesPanel(props: {
   const tasks = props.tasks.tasks.filter(
     task => task.environment === model.environment
   );
+  const gone = model.gone;
   return (
-    <div className="jp-EnvManager-packages">
+    <div className="jp-EnvManager-packages" data-gone={gone}>
+      {gone && (
+        <div className="jp-EnvManager-gone" role="status">
+          {trans.__(
+            '%1 was removed: this list shows what it held, nothing here can change it.',
+            model.environment
+          )}
+        </div>
+      )}
       <div className="jp-EnvManager-pkgToolbar">
         <input
           type="search"
@@ -196,24 +210,31 @@ function PackagesPanel(props: {
             placeholder={trans.__('Packages to install')}
             aria-label={trans.__('Packages to install')}
             value={toInstall}
+            disabled={gone}
             onChange={event => setToInstall(event.target.value)}
           />
           {model.kind === 'conda' && (
             <label className="jp-EnvManager-check">
               <input
                 type="checkbox"
+                disabled={gone}
                 checked={pypi}
                 onChange={event => setPypi(event.target.checked)}
               />
               {trans.__('from PyPI')}
             </label>
           )}
-          <button type="submit" className="jp-mod-styled jp-mod-accept">
+          <button
+            type="submit"
+            className="jp-mod-styled jp-mod-accept"
+            disabled={gone}
+          >
             {trans.__('Install…')}
           </button>
           <button
             type="button"
             className="jp-mod-styled"
+            disabled={gone}
             onClick={() => actions.change({ action: 'update', all: true })}
           >
             {trans.__('Update all…')}
@@ -237,6 +258,7 @@ function PackagesPanel(props: {
       <PackagesTable
         packages={model.filtered}
         trans={trans}
+        disabled={gone}
         onUpdate={pkg =>
           actions.change({ action: 'update', packages: [pkg.name] })
         }
@@ -290,9 +312,16 @@ export class PackagesView extends MainAreaWidget<PackagesContent> {
     super({ content: new PackagesContent(model, tasks, actions, trans) });
     this.id = `jp-env-manager-packages-${encodeURIComponent(model.environment)}`;
     this.addClass('jp-EnvManager-packagesView');
-    this.title.label = trans.__('Packages: %1', model.environment);
     this.title.icon = environmentsIcon;
     this.title.closable = true;
+    const label = () =>
+      model.gone
+        ? trans.__('Packages: %1 (removed)', model.environment)
+        : trans.__('Packages: %1', model.environment);
+    this.title.label = label();
+    model.changed.connect(() => {
+      this.title.label = label();
+    }, this);
   }
 
   get model(): PackagesModel {

@@ -12,8 +12,10 @@ import {
 } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { IEnvironment, IServerInfo, ITask } from './api';
+import { IEnvironment, IKernelsInfo, IServerInfo, ITask } from './api';
 import { environmentsIcon } from './icons';
+import { KernelSpecsModel } from './kernels/model';
+import { KernelState } from './kernels/specs';
 import { EnvironmentsModel, TasksModel } from './models';
 import { formatSize } from './names';
 import { TaskList } from './progress';
@@ -79,13 +81,86 @@ function ActionButton(props: {
   );
 }
 
+/** The kernel badge: what the server can launch, not what is installed. */
+function KernelBadge(props: {
+  state: KernelState;
+  kernels: IKernelsInfo | undefined;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { state, trans } = props;
+  const text =
+    state === 'kernel'
+      ? trans.__('kernel')
+      : state === 'unlisted'
+        ? trans.__('ipykernel, no kernel here')
+        : trans.__('no kernel');
+  const title =
+    state === 'kernel'
+      ? trans.__('The server lists a kernel for this environment')
+      : state === 'unlisted'
+        ? (props.kernels?.message ??
+          trans.__(
+            'ipykernel is installed, but the server lists no kernel for this environment'
+          ))
+        : trans.__('ipykernel is not installed');
+  return (
+    <span
+      className="jp-EnvManager-kernelStatus"
+      data-kernel={state === 'kernel'}
+      data-kernel-state={state}
+      title={title}
+    >
+      {text}
+    </span>
+  );
+}
+
+/**
+ * Said once, above the list, when environment kernels do not come from the
+ * extension's own kernel spec manager.
+ */
+function KernelsNotice(props: {
+  kernels: IKernelsInfo | undefined;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const [dismissed, setDismissed] = React.useState(false);
+  const { kernels, trans } = props;
+  if (
+    dismissed ||
+    !kernels ||
+    kernels.env_kernels === 'spec-manager' ||
+    !kernels.message
+  ) {
+    return null;
+  }
+  return (
+    <div
+      className="jp-EnvManager-notice"
+      role="note"
+      data-env-kernels={kernels.env_kernels}
+    >
+      <span className="jp-EnvManager-noticeText">{kernels.message}</span>
+      <button
+        className="jp-EnvManager-linkButton"
+        onClick={() => setDismissed(true)}
+        aria-label={trans.__('Dismiss the note about kernels')}
+      >
+        {trans.__('Dismiss')}
+      </button>
+    </div>
+  );
+}
+
 function EnvironmentItem(props: {
   env: IEnvironment;
   busy: boolean;
+  kernelState: KernelState;
+  kernels: IKernelsInfo | undefined;
   trans: TranslationBundle;
   actions: IEnvironmentActions;
 }): JSX.Element {
-  const { env, trans, actions } = props;
+  const { env, trans, actions, kernelState } = props;
+  const launchable = kernelState === 'kernel';
   const name = env.name;
   const size = formatSize(env.size_bytes);
   return (
@@ -113,12 +188,11 @@ function EnvironmentItem(props: {
             ? trans.__('Python %1', env.python_version)
             : trans.__('no Python')}
         </span>
-        <span
-          className="jp-EnvManager-kernelStatus"
-          data-kernel={env.has_ipykernel}
-        >
-          {env.has_ipykernel ? trans.__('kernel') : trans.__('no kernel')}
-        </span>
+        <KernelBadge
+          state={kernelState}
+          kernels={props.kernels}
+          trans={trans}
+        />
         {size && <span className="jp-EnvManager-size">{size}</span>}
       </div>
       <div
@@ -131,7 +205,7 @@ function EnvironmentItem(props: {
           label={trans.__('Show packages of %1', name)}
           onClick={() => actions.openPackages(env)}
         />
-        {env.has_ipykernel && (
+        {launchable && (
           <ActionButton
             text={trans.__('Notebook')}
             label={trans.__('New notebook in %1', name)}
@@ -148,7 +222,7 @@ function EnvironmentItem(props: {
           label={trans.__('Export %1', name)}
           onClick={() => actions.exportEnvironment(env)}
         />
-        {env.has_ipykernel ? (
+        {launchable ? (
           <ActionButton
             text={trans.__('Remove kernel')}
             label={trans.__('Remove the kernel of %1', name)}
@@ -177,10 +251,12 @@ function EnvironmentItem(props: {
 function EnvironmentsPanel(props: {
   environments: EnvironmentsModel;
   tasks: TasksModel;
+  kernels: KernelSpecsModel;
   trans: TranslationBundle;
   actions: IEnvironmentActions;
 }): JSX.Element {
-  const { environments: model, tasks, trans, actions } = props;
+  const { environments: model, tasks, kernels, trans, actions } = props;
+  const kernelsInfo = model.info?.kernels;
   const busy = new Set(
     tasks.tasks
       .filter(task => task.status === 'running' || task.status === 'queued')
@@ -224,6 +300,7 @@ function EnvironmentsPanel(props: {
         </p>
       )}
       {model.info && <EnginesList info={model.info} trans={trans} />}
+      <KernelsNotice kernels={kernelsInfo} trans={trans} />
       <TaskList
         tasks={tasks.tasks}
         trans={trans}
@@ -250,6 +327,8 @@ function EnvironmentsPanel(props: {
               key={env.prefix}
               env={env}
               busy={busy.has(env.name)}
+              kernelState={kernels.state(env)}
+              kernels={kernelsInfo}
               trans={trans}
               actions={actions}
             />
@@ -272,6 +351,7 @@ export class EnvironmentsSidebar extends ReactWidget {
   constructor(
     private readonly environments: EnvironmentsModel,
     private readonly tasks: TasksModel,
+    private readonly kernels: KernelSpecsModel,
     private readonly actions: IEnvironmentActions,
     private readonly trans: TranslationBundle
   ) {
@@ -288,12 +368,17 @@ export class EnvironmentsSidebar extends ReactWidget {
         {() => (
           <UseSignal signal={this.tasks.changed}>
             {() => (
-              <EnvironmentsPanel
-                environments={this.environments}
-                tasks={this.tasks}
-                trans={this.trans}
-                actions={this.actions}
-              />
+              <UseSignal signal={this.kernels.changed}>
+                {() => (
+                  <EnvironmentsPanel
+                    environments={this.environments}
+                    tasks={this.tasks}
+                    kernels={this.kernels}
+                    trans={this.trans}
+                    actions={this.actions}
+                  />
+                )}
+              </UseSignal>
             )}
           </UseSignal>
         )}

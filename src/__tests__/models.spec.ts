@@ -6,14 +6,16 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 
 import {
+  EnvManagerApiError,
   EnvManagerClient,
+  EnvManagerEvents,
   IEnvironment,
   ITask,
   ITaskEvent,
   TASK_EVENT_SCHEMA
 } from '../api';
 import { buildCreateRequest, emptyForm, formErrors } from '../createForm';
-import { kernelNameFor } from '../kernels';
+import { kernelNameFor } from '../kernels/specs';
 import {
   EnvironmentsModel,
   MAX_LOG_LINES,
@@ -198,7 +200,11 @@ describe('TasksModel', () => {
     const done = task({ id: 'd'.repeat(32), status: 'succeeded', finished: 2 });
     client.records.set(running.id, running);
     client.records.set(done.id, done);
-    const model = new TasksModel(client, new EventSource(), 60000);
+    const model = new TasksModel(
+      client,
+      new EnvManagerEvents(new EventSource()),
+      60000
+    );
     await model.followRunning();
     expect(model.tasks.map(t => t.id)).toEqual([running.id]);
     expect(model.get(running.id)?.stage).toBe('link');
@@ -207,7 +213,7 @@ describe('TasksModel', () => {
   it('follows a task through its events and reports the final record', async () => {
     const client = new RecordedClient();
     const events = new EventSource();
-    const model = new TasksModel(client, events, 60000);
+    const model = new TasksModel(client, new EnvManagerEvents(events), 60000);
     const started = task();
     model.track(started);
     const finished: ITask[] = [];
@@ -255,6 +261,40 @@ describe('TasksModel', () => {
     model.dismiss(started.id);
     expect(model.tasks).toEqual([]);
     model.dispose();
+  });
+
+  it('lets the card of a task that succeeded go, keeps failures', async () => {
+    jest.useFakeTimers();
+    try {
+      const client = new RecordedClient();
+      const model = new TasksModel(client, null, 60000, 5000);
+      const ok = task({ id: 'o'.repeat(32), status: 'succeeded' });
+      const bad = task({
+        id: 'f'.repeat(32),
+        status: 'failed',
+        error: { error: 'SolveError', message: 'nothing provides x' }
+      });
+      client.records.set(ok.id, ok);
+      client.records.set(bad.id, bad);
+      model.track(ok);
+      model.track(bad);
+      // Both settle (their final record is fetched), both still shown.
+      await jest.advanceTimersByTimeAsync(0);
+      expect(model.tasks.map(t => t.id).sort()).toEqual([bad.id, ok.id]);
+
+      await jest.advanceTimersByTimeAsync(4999);
+      expect(model.get(ok.id)).toBeDefined();
+      await jest.advanceTimersByTimeAsync(1);
+      // The success went away by itself; the failure waits for the user.
+      expect(model.tasks.map(t => t.id)).toEqual([bad.id]);
+      await jest.advanceTimersByTimeAsync(60000);
+      expect(model.get(bad.id)?.error?.message).toBe('nothing provides x');
+      model.dismiss(bad.id);
+      expect(model.tasks).toEqual([]);
+      model.dispose();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('keeps only the last log lines', () => {
@@ -350,6 +390,85 @@ describe('filters', () => {
       action: 'install',
       packages: ['numpy']
     });
+    tasks.dispose();
+  });
+});
+
+describe('PackagesModel of a removed environment', () => {
+  const listed = (name: string): IEnvironment => ({
+    name,
+    prefix: `/venvs/${name}`,
+    kind: 'venv',
+    engine: 'uv',
+    python_version: '3.11.7',
+    has_ipykernel: false,
+    size_bytes: null,
+    is_base: false
+  });
+
+  class OneEnvClient extends EnvManagerClient {
+    exists = true;
+    listCalls = 0;
+    changeCalls = 0;
+    async packages() {
+      this.listCalls += 1;
+      if (!this.exists) {
+        throw new EnvManagerApiError(
+          'No environment named "web".',
+          404,
+          'EnvironmentNotFound'
+        );
+      }
+      return [{ name: 'six', version: '1.16.0', source: 'pypi' as const }];
+    }
+    async changePackages(): Promise<ITask> {
+      this.changeCalls += 1;
+      return task();
+    }
+  }
+
+  it('is marked gone when the list no longer has it, and back when it returns', async () => {
+    const client = new OneEnvClient();
+    const tasks = new TasksModel(new RecordedClient(), null, 60000);
+    const model = new PackagesModel(client, tasks, 'web', 'venv');
+    await model.refresh();
+    expect(model.gone).toBe(false);
+
+    let changes = 0;
+    model.changed.connect(() => (changes += 1));
+    model.syncWith([listed('web'), listed('ml')]);
+    expect(changes).toBe(0);
+
+    model.syncWith([listed('ml')]);
+    expect(model.gone).toBe(true);
+    expect(changes).toBe(1);
+    // What it held stays in view; changes are refused before any request.
+    expect(model.packages.map(p => p.name)).toEqual(['six']);
+    await expect(
+      model.apply({ action: 'remove', packages: ['six'] })
+    ).rejects.toThrow('web was removed.');
+    expect(client.changeCalls).toBe(0);
+
+    // Made again under the same name: reloaded and usable.
+    const calls = client.listCalls;
+    model.syncWith([listed('web')]);
+    expect(model.gone).toBe(false);
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(client.listCalls).toBe(calls + 1);
+    tasks.dispose();
+  });
+
+  it('is marked gone when the server answers 404 for its packages', async () => {
+    const client = new OneEnvClient();
+    const tasks = new TasksModel(new RecordedClient(), null, 60000);
+    const model = new PackagesModel(client, tasks, 'web', 'venv');
+    await model.refresh();
+    client.exists = false;
+    await model.refresh();
+    expect(model.gone).toBe(true);
+    expect(model.status).toBe('ready');
+    expect(model.error).toBe('');
+    expect(model.packages).toHaveLength(1);
     tasks.dispose();
   });
 });

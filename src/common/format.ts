@@ -1,0 +1,41 @@
+/**
+ * Numbers as people read them. Pure functions, tested in
+ * src/__tests__/format.spec.ts.
+ */
+
+/**
+ * A duration given in seconds, at the precision that matters at its scale:
+ * "53 ms", "1.2 s", "42 s", "2 min 5 s", "1 h 3 min". Empty for no value.
+ */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (
+    seconds === null ||
+    seconds === undefined ||
+    !Number.isFinite(seconds) ||
+    seconds < 0
+  ) {
+    return '';
+  }
+  const ms = Math.round(seconds * 1000);
+  if (ms < 1000) {
+    return `${ms} ms`;
+  }
+  // Round once at the unit shown, so 9.96 s reads "10 s", never "10.0 s".
+  const tenths = Math.round(seconds * 10);
+  if (tenths < 100) {
+    return `${(tenths / 10).toFixed(1)} s`;
+  }
+  const whole = Math.round(seconds);
+  if (whole < 60) {
+    return `${whole} s`;
+  }
+  if (whole < 3600) {
+    const minutes = Math.floor(whole / 60);
+    const rest = whole % 60;
+    return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+  }
+  const totalMinutes = Math.round(seconds / 60);
+  const hours = Math.floor(totalMinutes / 60);
+  const minutes = totalMinutes % 60;
+  return minutes ? `${hours} h ${minutes} min` : `${hours} h`;
+}
