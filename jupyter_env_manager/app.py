@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Float, Unicode, default
+from traitlets import Bool, Float, Integer, Unicode, default
 
 from . import __version__
 from .core.errors import EnvManagerError
@@ -51,6 +51,14 @@ class EnvManagerApp(ExtensionApp):
             "start then costs a fraction of the CPU); False launches each as a new process."
         ),
     ).tag(config=True)
+
+    grid_max_workers = Integer(
+        help="Most workers one grid search may ask for. Default: twice the CPU count."
+    ).tag(config=True)
+
+    @default("grid_max_workers")
+    def _default_grid_max_workers(self) -> int:
+        return 2 * (os.cpu_count() or 1)
 
     write_kernelspecs = Bool(
         True,
@@ -113,8 +121,12 @@ class EnvManagerApp(ExtensionApp):
             kernel_spec_manager=self.env_kernel_specs,
             scheduler_address=self.grid_scheduler or None,
             fork_kernels=self.grid_fork_kernels,
+            max_workers=self.grid_max_workers,
             log=self.log,
         )
+        for grid_id in self.grids.interrupt_unfinished():
+            self.log.warning("Grid %s was interrupted; resume it from the Grid searches view",
+                             grid_id)  # fmt: skip
         # Whatever a previous server left running ended with it: say so, and take
         # away environments it did not finish building.
         for task in self.task_store.interrupt_unfinished():

@@ -39,6 +39,20 @@ def resolve_inside(root: Path, relative: str, *, what: str) -> Path:
     return candidate
 
 
+def _claim_folder(wanted: Path) -> Path:
+    """Create and return `wanted`, or `wanted-2`, `wanted-3`... whichever did not exist:
+    two grids started in the same second must not share a folder."""
+    wanted.parent.mkdir(parents=True, exist_ok=True)
+    candidate, count = wanted, 1
+    while True:
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            count += 1
+            candidate = wanted.with_name(f"{wanted.name}-{count}")
+
+
 class GridIndex:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +99,7 @@ class GridService:
         kernel_spec_manager: Any = None,
         scheduler_address: str | None = None,
         fork_kernels: bool = True,
+        max_workers: int | None = None,
         log: logging.Logger | None = None,
     ):
         self.root = root.resolve()
@@ -96,9 +111,27 @@ class GridService:
             "scheduler_address": scheduler_address,
             "fork_kernels": fork_kernels,
         }
+        self.max_workers = max_workers
         self.log = log or logging.getLogger(__name__)
         self._live: dict[str, GridSearch] = {}
         self._tasks: dict[str, asyncio.Task[Any]] = {}
+
+    def interrupt_unfinished(self) -> list[str]:
+        """Grids a previous server left running ended with it: mark them interrupted
+        (call at start, before any grid runs). Returns their ids."""
+        interrupted = []
+        for grid_id, out_dir, _notebook, _created in self.index.all():
+            if not GridStore.holds_grid(out_dir):
+                continue
+            store = GridStore.in_dir(out_dir)
+            try:
+                if store.interrupt(grid_id):
+                    interrupted.append(grid_id)
+            except GridNotFound:
+                continue
+            finally:
+                store.close()
+        return interrupted
 
     # -- reading --------------------------------------------------------------
 
@@ -181,6 +214,11 @@ class GridService:
         timeout: float | None,
         out_dir: str | None,
     ) -> dict[str, Any]:
+        if workers is not None and self.max_workers is not None and workers > self.max_workers:
+            raise InvalidRequest(
+                f"'workers' is {workers}; this server runs at most {self.max_workers} at once "
+                "(EnvManagerApp.grid_max_workers)."
+            )
         notebook_path = resolve_inside(self.root, notebook, what="notebook")
         plan = plan_grid(
             notebook_path,
@@ -200,7 +238,7 @@ class GridService:
                 raise InvalidRequest(f"{out_dir} already holds a grid; resume it or pick another.")
         else:
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            out = notebook_path.parent / f"{notebook_path.stem}-grid-{stamp}"
+            out = _claim_folder(notebook_path.parent / f"{notebook_path.stem}-grid-{stamp}")
         search = GridSearch.create(
             plan,
             out,
@@ -221,6 +259,8 @@ class GridService:
                 await search.run(rerun_failed=rerun_failed)
             except Exception:
                 self.log.exception("Grid %s failed", grid_id)
+                # Not "running" forever: a resume picks up what did not finish.
+                search.store.interrupt(grid_id)
                 self.listener(
                     {"grid_id": grid_id, "kind": "grid_finished", "status": "failed",
                      "message": "The grid stopped on an unexpected error; see the server log."}

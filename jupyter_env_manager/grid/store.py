@@ -189,6 +189,29 @@ class GridStore:
     def set_grid_status(self, grid_id: str, status: str) -> None:
         self._execute("UPDATE grids SET status = ? WHERE id = ?", (status, grid_id))
 
+    def interrupt(self, grid_id: str) -> bool:
+        """Record that the process running `grid_id` is gone (a crash, a restart): the
+        grid is `interrupted` and its runs that were running are pending again, for a
+        resume. False when the grid was not recorded as running."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                changed = self._db.execute(
+                    "UPDATE grids SET status = 'interrupted' WHERE id = ? AND status = 'running'",
+                    (grid_id,),
+                ).rowcount
+                if changed:
+                    self._db.execute(
+                        "UPDATE runs SET status = 'pending'"
+                        " WHERE grid_id = ? AND status = 'running'",
+                        (grid_id,),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return bool(changed)
+
     # -- runs ----------------------------------------------------------------
 
     @staticmethod

@@ -147,3 +147,27 @@ async def test_unknown_grid_is_404(api):
     assert code == 404
     code, _ = await api.call("DELETE", "grids", "0" * 32)
     assert code == 404
+
+
+async def test_too_many_workers_refused_and_nothing_started(api, notebook, jp_root_dir):
+    code, body = await api.call(
+        "POST", "grids",
+        body={"notebook": notebook, "grid": {"x": [1, 2]}, "kernel": "python3", "workers": 10**6},
+    )  # fmt: skip
+    assert code == 400, body
+    assert "at most" in body["message"] and "grid_max_workers" in body["message"]
+    assert not list(jp_root_dir.glob("square-grid-*"))
+    code, grids = await api.call("GET", "grids")
+    assert grids == []
+
+
+async def test_grids_started_together_get_their_own_folders(api, notebook, jp_root_dir):
+    body = {"notebook": notebook, "grid": {"x": [1, 2]}, "kernel": "python3"}
+    (code1, first), (code2, second) = await asyncio.gather(
+        api.call("POST", "grids", body=body), api.call("POST", "grids", body=body)
+    )
+    assert (code1, code2) == (202, 202), (first, second)
+    assert first["out_dir"] != second["out_dir"]
+    for started in (first, second):
+        grid = await _finished(api, started["grid_id"])
+        assert grid["counts"]["ok"] == 2, grid
