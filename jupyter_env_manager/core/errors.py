@@ -78,6 +78,13 @@ class PackagesNotFound(Unsatisfiable):
         self.names = sorted(names)
 
 
+class ChannelNotFound(EnvManagerError):
+    """A channel answered, but holds no conda channel at that name or URL: like an
+    unknown package, the request is well-formed and cannot be carried out."""
+
+    status = 422
+
+
 class EngineUnavailable(EnvManagerError):
     """The engine asked for is not installed or not known."""
 
@@ -88,3 +95,13 @@ class EngineFailure(EnvManagerError):
     """A tool failed for a reason that is not the user's input (I/O, crash)."""
 
     status = 500
+
+
+class ChannelUnreachable(EngineFailure):
+    """A channel or index could not be reached (DNS, refused connection, timeout, 5xx).
+
+    502 Bad Gateway: the request was fine and nothing here crashed; a server this one
+    depends on did not answer. Clients can tell it from a 500 and offer a retry.
+    """
+
+    status = 502

@@ -7,7 +7,7 @@ import re
 from .errors import InvalidRequest
 
 MAX_NAME_LENGTH = 64
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def validate_env_name(name: object) -> str:
@@ -24,7 +24,7 @@ def validate_env_name(name: object) -> str:
         raise InvalidRequest(f"Environment name is longer than {MAX_NAME_LENGTH} characters.")
     if name in {".", ".."} or ".." in name:
         raise InvalidRequest("Environment name must not contain '..'.")
-    if not _NAME_RE.match(name):
+    if not _NAME_RE.fullmatch(name):
         raise InvalidRequest(
             f"Invalid environment name {name!r}: use letters, digits, '.', '_' and '-', "
             "starting with a letter or digit."

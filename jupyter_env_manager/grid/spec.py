@@ -27,10 +27,10 @@ from .errors import InvalidGrid
 
 Grid = list[dict[str, list[Any]]]
 
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_INT_RE = re.compile(r"^[+-]?\d+$")
-_FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_RANGE_RE = re.compile(r"^range\(\s*([^)]*)\)$")
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INT_RE = re.compile(r"[+-]?\d+")
+_FLOAT_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_RANGE_RE = re.compile(r"range\(\s*([^)]*)\)")
 _KEYWORDS: dict[str, Any] = {
     "true": True,
     "false": False,
@@ -44,7 +44,7 @@ _KEYWORDS: dict[str, Any] = {
 
 
 def _check_name(name: Any, where: str) -> str:
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise InvalidGrid(
             f"{where}: parameter name {name!r} is not a valid identifier "
             "(letters, digits and _, not starting with a digit)."
@@ -133,9 +133,9 @@ def parse_scalar(text: str) -> Any:
     lowered = token.lower()
     if lowered in _KEYWORDS:
         return _KEYWORDS[lowered]
-    if _INT_RE.match(token):
+    if _INT_RE.fullmatch(token):
         return int(token)
-    if _FLOAT_RE.match(token):
+    if _FLOAT_RE.fullmatch(token):
         return float(token)
     if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"":
         return token[1:-1]
@@ -199,7 +199,7 @@ def parse_sweep(text: str) -> tuple[str, list[Any]]:
     _check_name(name, where)
     if not values_text.strip():
         raise InvalidGrid(f"{where}: no values given for {name!r}.")
-    ranged = _RANGE_RE.match(values_text.strip())
+    ranged = _RANGE_RE.fullmatch(values_text.strip())
     if ranged:
         return name, _parse_range(ranged.group(1), where)
     tokens = _split_values(values_text)

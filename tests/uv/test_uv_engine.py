@@ -82,12 +82,12 @@ async def test_create_with_conda_style_python_spec(uv_engine: UvEngine, tmp_path
     assert versions(await uv_engine.list_packages(env_at(prefix))) == {"alpha": "2.0"}
 
 
-async def test_conda_packages_are_refused_and_nothing_is_made(
+async def test_conda_syntax_is_refused_and_nothing_is_made(
     uv_engine: UvEngine, tmp_path: Path
 ) -> None:
     prefix = tmp_path / "env"
-    with pytest.raises(InvalidRequest, match="PyPI packages only.*numpy"):
-        await uv_engine.create(prefix, EnvSpec(conda=["numpy>=2"], pip=["alpha"]))
+    with pytest.raises(InvalidRequest, match="conda syntax.*'numpy==1.2'"):
+        await uv_engine.create(prefix, EnvSpec(conda=["numpy=1.2=py_0"], pip=["alpha"]))
     assert not prefix.exists()
 
 

@@ -24,6 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from ..errors import EngineFailure, InvalidRequest
 from ..models import Package
+from ..search_rank import ranked
 from ..site_packages import normalize_name
 from .pypi_lock import Pin, same_version
 
@@ -54,10 +55,6 @@ def _http_get(url: str, timeout: float) -> tuple[bytes, str]:
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
         return response.read(), response.headers.get("Content-Type", "")
-
-
-def _rank(query: str, name: str) -> tuple[int, str]:
-    return (0 if name == query else 1 if name.startswith(query) else 2, name)
 
 
 def _distribution_of(filename: str) -> tuple[str, str] | None:
@@ -99,7 +96,7 @@ def search_wheelhouse(find_links: Sequence[str], needle: str) -> list[Package]:
             continue
     return [
         Package(name=name, version=newest[name], source="pypi", channel="wheelhouse")
-        for name in sorted(newest, key=lambda name: _rank(needle, name))
+        for name in ranked(needle, newest)
     ]
 
 
@@ -115,13 +112,9 @@ async def search_index(
     fetching each project's page would cost a request per hit.
     """
     names = await _index_names(index_url or DEFAULT_INDEX_URL, cache_dir, timeout)
-    hits = sorted({normalize_name(n) for n in names if needle in normalize_name(n)})
-    hits.sort(key=lambda name: _rank(needle, name))
+    hits = ranked(needle, (normalize_name(n) for n in names), MAX_INDEX_RESULTS)
     index = index_url or DEFAULT_INDEX_URL
-    return [
-        Package(name=name, version="", source="pypi", channel=index)
-        for name in hits[:MAX_INDEX_RESULTS]
-    ]
+    return [Package(name=name, version="", source="pypi", channel=index) for name in hits]
 
 
 async def _index_names(url: str, cache_dir: Path, timeout: float) -> list[str]:

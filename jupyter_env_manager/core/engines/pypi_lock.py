@@ -28,7 +28,7 @@ from ..site_packages import normalize_name
 
 LOCK_HEADER = "# jupyter-env-manager lock for a PyPI virtual environment"
 
-_HASH_RE = re.compile(r"^--hash=sha256:([0-9a-f]{64})$")
+_HASH_RE = re.compile(r"--hash=sha256:([0-9a-f]{64})")
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def parse_lock(text: str) -> tuple[str | None, list[Pin]]:
         raise InvalidRequest("The lock file is empty.")
     python = None
     for raw in text.splitlines():
-        match = re.match(r"^#\s*python:\s*(\d+\.\d+(?:\.\d+)?)\s*$", raw.strip())
+        match = re.fullmatch(r"#\s*python:\s*(\d+\.\d+(?:\.\d+)?)\s*", raw.strip())
         if match:
             python = match.group(1)
     pins: list[Pin] = []
@@ -94,7 +94,7 @@ def parse_lock(text: str) -> tuple[str | None, list[Pin]]:
         requirement_text = " ".join(w for w in words if not w.startswith("--"))
         hashes = []
         for option in options:
-            match = _HASH_RE.match(option)
+            match = _HASH_RE.fullmatch(option)
             if not match:
                 raise InvalidRequest(
                     f"Lock line {number}: only --hash=sha256:<hex> options are allowed, "

@@ -64,6 +64,7 @@ from ..models import (
 )
 from ..site_packages import list_pip_packages, normalize_name
 from .base import Engine
+from .rattler_channel_errors import channel_error
 from .rattler_install import StagingCleanups, change_prefix, link_new_prefix, settles
 from .rattler_pip import pip_install, pip_uninstall
 from .rattler_records import (
@@ -206,9 +207,7 @@ class RattlerEngine(Engine):
         except SolverError as exc:
             raise Unsatisfiable(str(exc).strip()) from None
         except GatewayError as exc:
-            raise EngineFailure(
-                f"Could not read the channels {', '.join(channels)}: {exc}"
-            ) from None
+            raise channel_error(exc, channels) from None
         progress(ProgressEvent("solve", f"Solved: {len(records)} packages", 1.0))
         return records
 

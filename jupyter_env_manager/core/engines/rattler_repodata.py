@@ -2,8 +2,8 @@
 packages (for solving, locks and search), and search itself.
 
 `search` returns, for a plain substring, the newest version of each matching
-name; for a match spec (`alpha>=2`), every matching version (newest build of
-each), newest first.
+name, best match first (see search_rank); for a match spec (`alpha>=2`), every
+matching version (newest build of each), newest first.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..conda_prefix import spec_name
-from ..errors import EngineFailure
 from ..models import Package
+from ..search_rank import ranked
+from .rattler_channel_errors import channel_error
 from .rattler_records import record_name, record_package, version_key
 from .rattler_specs import parse_specs
 
@@ -42,7 +43,7 @@ async def query_records(
             channel_relations="disabled",
         )
     except GatewayError as exc:
-        raise EngineFailure(f"Could not read the channels {', '.join(channels)}: {exc}") from None
+        raise channel_error(exc, channels) from None
     return [record for per_channel in result for record in per_channel]
 
 
@@ -69,13 +70,13 @@ async def search_channels(
     try:
         names = await gateway.names(sources, platforms, channel_relations="disabled")
     except GatewayError as exc:
-        raise EngineFailure(f"Could not read the channels {', '.join(sources)}: {exc}") from None
+        raise channel_error(exc, sources) from None
     needle = query.lower()
-    matched = sorted({n.normalized for n in names if needle in n.normalized})[:MAX_SEARCH_NAMES]
+    matched = ranked(needle, (n.normalized for n in names), MAX_SEARCH_NAMES)
     if not matched:
         return []
     best: dict[str, Any] = {}
     for r in await query_records(gateway, sources, platforms, matched):
         if record_name(r) not in best or version_key(r) > version_key(best[record_name(r)]):
             best[record_name(r)] = r
-    return [record_package(best[n]) for n in sorted(best)]
+    return [record_package(best[n]) for n in matched if n in best]

@@ -19,7 +19,7 @@ try:  # rattler may be missing; RattlerEngine.is_available() reports it, imports
 except ImportError:  # pragma: no cover - exercised only where rattler is missing
     pass
 
-_EXPORT_PIN_RE = re.compile(r"^([A-Za-z0-9_.\-]+)=([^\s=<>!~,|]+)=([A-Za-z0-9_.*]+)$")
+_EXPORT_PIN_RE = re.compile(r"([A-Za-z0-9_.\-]+)=([^\s=<>!~,|]+)=([A-Za-z0-9_.*]+)")
 
 
 def parse_specs(specs: Iterable[str]) -> list[MatchSpec]:
@@ -31,7 +31,7 @@ def parse_specs(specs: Iterable[str]) -> list[MatchSpec]:
         # Strict parsing rejects ambiguous specs (`al pha` would otherwise mean
         # version "pha"), but also conda's own export form `name=version=build`,
         # which is therefore rewritten to the equivalent `name ==version build`.
-        pinned = _EXPORT_PIN_RE.match(text)
+        pinned = _EXPORT_PIN_RE.fullmatch(text)
         if pinned:
             text = f"{pinned.group(1)} =={pinned.group(2)} {pinned.group(3)}"
         try:

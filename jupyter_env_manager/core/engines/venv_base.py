@@ -43,8 +43,8 @@ from ..models import (
     ProgressEvent,
     ignore_progress,
 )
+from ..pypi_requirements import pypi_requirements
 from ..site_packages import list_pip_packages, normalize_name, python_version
-from ..specfiles import parse_requirements
 from ..subprocess_runner import CommandResult, StreamName, run_command
 from .base import Engine
 from .pypi_index import (
@@ -67,10 +67,10 @@ from .venv_state import (
 # How many extra dry runs are spent to name every missing package, not only the first.
 MAX_MISSING_ROUNDS = 5
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
-_PY_VERSION_RE = re.compile(r"^(?:python)?(\d+(?:\.\d+){0,2})$")
+_NAME_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+_PY_VERSION_RE = re.compile(r"(?:python)?(\d+(?:\.\d+){0,2})")
 _PY_CLAUSE = r"(?:[<>=!~]=?|===?)\s*[0-9][0-9.*]*"
-_PY_SPECIFIER_RE = re.compile(rf"^{_PY_CLAUSE}(\s*,\s*{_PY_CLAUSE})*$")
+_PY_SPECIFIER_RE = re.compile(rf"{_PY_CLAUSE}(\s*,\s*{_PY_CLAUSE})*")
 
 
 # --------------------------------------------------------------------------- input checks
@@ -79,36 +79,44 @@ _PY_SPECIFIER_RE = re.compile(rf"^{_PY_CLAUSE}(\s*,\s*{_PY_CLAUSE})*$")
 def _check_names(names: Iterable[str]) -> list[str]:
     checked = []
     for name in names:
-        if not isinstance(name, str) or not _NAME_RE.match(name):
+        if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
             raise InvalidRequest(f"Not a package name: {name!r}.")
         checked.append(normalize_name(name))
     return checked
 
 
-def python_request(spec: EnvSpec) -> str | None:
-    """The Python a venv spec asks for, from `spec.python` or a conda `python` spec.
+def _python_entry(item: str) -> str | None:
+    """The version part of a `python...` package entry (`python=3.11` -> "3.11",
+    bare `python` -> ""), or None for any other package."""
+    match = re.fullmatch(r"\s*([A-Za-z0-9._-]+)\s*(.*)", item or "", re.DOTALL)
+    if not match or normalize_name(match.group(1)) != "python":
+        return None
+    # conda's `python=3.11` and `python=3.11.*` mean "some 3.11".
+    return re.sub(r"^=(?!=)", "", match.group(2).strip()).removesuffix(".*")
 
-    Anything else in `spec.conda` is refused: a venv holds PyPI packages only.
-    `pip` in the conda list is accepted and ignored (environment.yml files list it
-    to enable their `pip:` section).
+
+def venv_request(spec: EnvSpec) -> tuple[str | None, list[str]]:
+    """(Python asked for, PyPI requirements) of a venv spec.
+
+    With a PyPI engine the package list (`spec.conda`, what `create NAME PKG...` and
+    REST `packages` fill) holds PyPI requirements too, joined to `spec.pip`; only
+    what cannot be a requirement (conda syntax) is refused, saying how to write it.
+    A `python` entry picks the interpreter, and a bare `pip` entry is skipped:
+    environment.yml files list it only to enable their `pip:` section.
     """
     request = spec.python
-    others = []
+    packages = []
     for item in spec.conda:
-        match = re.match(r"^\s*([A-Za-z0-9._-]+)\s*(.*)$", item or "")
-        name = normalize_name(match.group(1)) if match else ""
-        if name == "python":
-            conda_python = match.group(2).strip() if match else ""
-            # conda's `python=3.11` and `python=3.11.*` mean "some 3.11".
-            conda_python = re.sub(r"^=(?!=)", "", conda_python).removesuffix(".*")
-            request = request or conda_python or None
-        elif name != "pip":
-            others.append(item)
-    if others:
-        raise InvalidRequest(
-            "A PyPI virtual environment takes PyPI packages only; move these to the pip "
-            f"list or use a conda engine: {', '.join(others)}."
-        )
+        python = _python_entry(item)
+        if python is not None:
+            request = request or python or None
+        elif normalize_name(str(item).strip()) != "pip":
+            packages.append(item)
+    requirements = [str(r) for r in pypi_requirements([*packages, *spec.pip])]
+    return _python_version(request), requirements
+
+
+def _python_version(request: str | None) -> str | None:
     if request is None:
         return None
     request = request.strip()
@@ -116,7 +124,7 @@ def python_request(spec: EnvSpec) -> str | None:
         if not Path(request).is_file():
             raise InvalidRequest(f"No Python interpreter at {request}.")
         return request
-    if _PY_VERSION_RE.match(request) or _PY_SPECIFIER_RE.match(request):
+    if _PY_VERSION_RE.fullmatch(request) or _PY_SPECIFIER_RE.fullmatch(request):
         return request.removeprefix("python")
     raise InvalidRequest(
         f"Invalid Python version {request!r}: use a version such as '3.11' or a path."
@@ -195,8 +203,7 @@ class VenvEngineBase(Engine):
     tool: ClassVar[str]
 
     def validate_specs(self, conda: list[str], pip: list[str]) -> None:
-        python_request(EnvSpec(conda=list(conda)))
-        parse_requirements(pip)
+        venv_request(EnvSpec(conda=list(conda), pip=list(pip)))
 
     def __init__(
         self,
@@ -349,17 +356,16 @@ class VenvEngineBase(Engine):
     async def create(
         self, prefix: Path, spec: EnvSpec, progress: ProgressCallback = ignore_progress
     ) -> None:
-        python_req = python_request(spec)
-        requirements = parse_requirements(spec.pip)
+        python_req, requirements = venv_request(spec)
         if spec.channels:
             progress(ProgressEvent(stage="create", message="Channels do not apply to a venv."))
         async with self._new_prefix(prefix) as prefix:
             progress(ProgressEvent(stage="create", message=f"Creating venv {prefix}", fraction=0))
             await self._make_venv(prefix, python_req, progress)
-            write_requested(prefix, merge_requested([], (str(r) for r in requirements)))
+            write_requested(prefix, merge_requested([], requirements))
             if requirements:
                 progress(ProgressEvent(stage="resolve", message="Resolving", fraction=0.2))
-                options = InstallOptions(requirements=tuple(str(r) for r in requirements))
+                options = InstallOptions(requirements=tuple(requirements))
                 await self._install(venv_python(prefix), options, progress)
             progress(ProgressEvent(stage="install", message="Done", fraction=1.0))
 
@@ -406,7 +412,7 @@ class VenvEngineBase(Engine):
         progress: ProgressCallback = ignore_progress,
     ) -> ChangePlan:
         """Install PEP 508 requirements; `specs` and `pip` are both PyPI requirements here."""
-        requirements = [str(r) for r in parse_requirements([*specs, *(pip or [])])]
+        requirements = [str(r) for r in pypi_requirements([*specs, *(pip or [])])]
         if not requirements:
             raise InvalidRequest("Name at least one package to install.")
         python = self._python_of(env)
