@@ -330,9 +330,17 @@ def first_writable_envs_dir(dirs: Iterable[Path]) -> Path | None:
 
 
 def conda_setup(
-    environ: Mapping[str, str] | None = None, conda_executable: str | None = None
+    environ: Mapping[str, str] | None = None,
+    conda_executable: str | None = None,
+    *,
+    root_prefix: str | os.PathLike[str] | None = None,
 ) -> CondaSetup:
+    """conda's root and envs_dirs; an explicit `root_prefix` replaces the search
+    (empty: no root at all)."""
     environ = os.environ if environ is None else environ
+    if root_prefix is not None:
+        root = Path(root_prefix).expanduser() if os.fspath(root_prefix) else None
+        return CondaSetup(root_prefix=root, envs_dirs=envs_dirs(environ, root), other_roots=[])
     candidates = _root_candidates(environ, conda_executable)
     root = candidates[0] if candidates else _root_from_conda_info(environ, conda_executable)
     others = [c for c in candidates[1:] if root is None or _key(c) != _key(root)]

@@ -67,10 +67,14 @@ class Locations:
         venvs_dir: Path | None = None,
         environ: Mapping[str, str] | None = None,
         conda_executable: str | None = None,
+        root_prefix: str | os.PathLike[str] | None = None,
     ) -> Locations:
-        """conda's own view (see `conda_config`): its root, its envs_dirs in its order."""
+        """conda's own view (see `conda_config`): its root, its envs_dirs in its order.
+        `root_prefix` replaces the root search (empty string: no root)."""
         setup = conda_config.conda_setup(
-            os.environ if environ is None else environ, conda_executable or None
+            os.environ if environ is None else environ,
+            conda_executable or None,
+            root_prefix=root_prefix,
         )
         root = setup.root_prefix
         envs_dirs = list(setup.envs_dirs)

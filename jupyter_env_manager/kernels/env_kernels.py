@@ -8,9 +8,12 @@ except:
   executable when the env has it (ipykernel's wheel writes plain `python`, which
   would otherwise run whatever `python` the server finds first); `{prefix}` in any
   argument becomes the env prefix;
-- `display_name` comes from the name format (`Python 3.12 [env: name]`);
+- `display_name` comes from the name format (`Python [conda env:base]` for conda
+  envs, as nb_conda_kernels shows them; `Python 3.12 [env: web]` for venvs);
 - `metadata.jupyter_env_manager` records the env (name, prefix, kind, engine,
-  kernel directory) and `metadata.kernel_provisioner` names our provisioner, which
+  kernel directory), conda envs also get nb_conda_kernels' `conda_*` metadata keys
+  (env name and path, language, raw kernel name, base, currently running), and
+  `metadata.kernel_provisioner` names our provisioner, which
   applies the env's activation when the kernel starts. A spec that already names a
   provisioner of its own keeps it.
 
@@ -143,9 +146,11 @@ def is_registered_copy(spec: dict[str, Any]) -> bool:
     return isinstance(marker, dict) and bool(marker.get("registered"))
 
 
-def _env_label(env: Environment, short_name: str) -> str:
-    # Envs outside any envs dir are named by their full path; the short name reads better.
-    return short_name if os.path.isabs(env.name) else env.name
+def _is_current(prefix: Path) -> bool:
+    try:
+        return os.path.samefile(prefix, sys.prefix)
+    except OSError:
+        return False
 
 
 def build_spec(
@@ -153,24 +158,45 @@ def build_spec(
     env: Environment,
     kernel_dir: Path,
     *,
+    kernel_name: str,
     env_label: str,
     name_format: str,
     provisioner: bool,
 ) -> dict[str, Any]:
     spec = dict(raw)
     spec["argv"] = rewrite_argv([str(a) for a in raw["argv"]], env)
+    own_display = str(raw.get("display_name") or "")
     language = str(raw.get("language") or "")
-    spec["display_name"] = naming.display_name(
+    nb_language = naming.nb_language(own_display or language or kernel_dir.name)
+    current = _is_current(env.prefix)
+    label = naming.display_name(
         name_format,
-        language=naming.language_label(
-            str(raw.get("display_name") or ""), language, env.python_version
-        ),
+        language=nb_language,
         environment=env_label,
         kernel=kernel_dir.name,
+        display_name=own_display,
+        conda_kernel=kernel_name,
+        language_version=naming.language_version(own_display, language, env.python_version),
+        python_version=env.python_version or "",
         kind=env.kind,
         prefix=str(env.prefix),
     )
+    if env.kind == "conda" and current:
+        label += naming.CURRENT_ENV_MARK
+    spec["display_name"] = label
     metadata = dict(raw.get("metadata") or {})
+    if env.kind == "conda":
+        # The keys nb_conda_kernels adds, for tools that read them.
+        metadata.update(
+            {
+                "conda_env_name": env_label,
+                "conda_env_path": str(env.prefix),
+                "conda_language": nb_language,
+                "conda_raw_kernel_name": kernel_dir.name,
+                "conda_is_base_environment": naming.is_base_name(env_label),
+                "conda_is_currently_running": current,
+            }
+        )
     metadata[METADATA_KEY] = {
         "env_name": env.name,
         "env_prefix": str(env.prefix),
@@ -202,7 +228,11 @@ def build_env_kernels(
     name_format: str = naming.DEFAULT_NAME_FORMAT,
     provisioner: bool = True,
 ) -> list[EnvKernel]:
-    """Every kernel of every env in `envs`, named as `naming` describes."""
+    """Every kernel of every env in `envs`, named as `naming` describes.
+
+    The default `name_format` is nb_conda_kernels' and applies to conda envs; venvs
+    then get `naming.VENV_NAME_FORMAT`. Any other format applies to both.
+    """
     env_list = list(envs)
     conda_names = naming.conda_short_names(
         (e.prefix for e in env_list if e.kind == "conda"),
@@ -210,6 +240,9 @@ def build_env_kernels(
         default_envs_dir=default_envs_dir,
     )
     venv_names = naming.venv_short_names(e.prefix for e in env_list if e.kind == "venv")
+    venv_format = (
+        naming.VENV_NAME_FORMAT if name_format == naming.DEFAULT_NAME_FORMAT else name_format
+    )
     kernels: list[EnvKernel] = []
     taken: set[str] = set()
     for env in env_list:
@@ -223,7 +256,7 @@ def build_env_kernels(
                 continue
             kernel_dir = path.parent
             if env.kind == "conda":
-                name = naming.conda_kernel_name(short, kernel_dir.name, is_base=env.is_base)
+                name = naming.conda_kernel_name(short, kernel_dir.name)
             else:
                 name = naming.venv_kernel_name(short, kernel_dir.name)
             if name.lower() in taken:
@@ -235,8 +268,9 @@ def build_env_kernels(
                 raw,
                 env,
                 kernel_dir,
-                env_label=_env_label(env, short),
-                name_format=name_format,
+                kernel_name=name,
+                env_label=short,
+                name_format=name_format if env.kind == "conda" else venv_format,
                 provisioner=provisioner,
             )
             kernels.append(EnvKernel(name=name, env=env, kernel_dir=kernel_dir, spec=spec))

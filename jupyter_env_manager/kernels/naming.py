@@ -1,31 +1,38 @@
 """Kernel names and display names for environment kernels.
 
-Conda environments: the names nb_conda_kernels (2.x, `manager.py`) gives, so a
-notebook saved there opens here with the same kernel:
+Conda environments get exactly the names nb_conda_kernels 2.5.2 gives
+(`nb_conda_kernels/manager.py`: `_all_envs`, `_all_specs`, `clean_kernel_name`), so a
+notebook saved there opens here with the same kernel and shows the same label:
 
-- kernel `<kernel>` of env `<env>`: `conda-env-<env>-<kernel>`; of the base env:
-  `conda-root-<kernel>` (nb_conda_kernels calls base "root"; `conda-base-<kernel>` is
-  accepted on lookup as an alias, see `base_aliases`);
-- `<kernel>` is the kernel directory name lower-cased, with `python2`/`python3` -> `py`
+- env names, over the prefixes in conda's order (sorted paths, as `conda info --json`
+  lists them): the root is `base`; any other env is its folder name, except that an
+  env in a folder called `envs` other than `<root>/envs`, or whose plain name is
+  taken, is `<folder above envs>-<name>` (`~/.conda/envs/x` -> `.conda-x`); a name
+  still taken gets `-2`, `-3`...; envs under `<root>/conda-bld/` get no kernels;
+- kernel `<kernel>` of env `<env>`: `conda-env-<env>-<kernel>`, of the env named
+  `base`: `conda-base-<kernel>` (older versions said `conda-root-<kernel>`: still
+  accepted on lookup, see `base_aliases`);
+- `<kernel>` is the kernel directory name as is, except `python2`/`python3` -> `py`
   and `ir` -> `r`;
-- `<env>` is the prefix's basename. An env in a directory called `envs` that is not
-  the conda root's `envs` gets the directory above as a prefix (`~/.conda/envs/x` ->
-  `.conda-x`, `~/project/envs/dev` -> `project-dev`); repeated names get `-2`, `-3`...
-  in path order, base first; envs under `<root>/conda-bld/` are skipped;
-- the whole name: accents are stripped (NFKD), then every character outside
-  `[a-zA-Z0-9._-]` becomes `_` (`café` -> `cafe`, `数据` -> `__`, `my env` -> `my_env`).
+- the whole name: accents are stripped (NFKD) when it is not ASCII, then every
+  character outside `[a-zA-Z0-9._-]` becomes `_` (`café` -> `cafe`, `my env` -> `my_env`);
+- display name `{language} [conda env:{environment}]`, where `language` is the spec's
+  own display name, cut to `Python` when it starts with `Python`
+  (`Python 3 (ipykernel)` -> `Python [conda env:base]`), and ` *` is appended for the
+  env the server itself runs in.
 
 Without a known conda root (no conda installed), the first conda envs directory
 plays the root's `envs` role, so envs made there get plain `conda-env-<env>-<kernel>`.
 
-Virtual environments (our own, stable scheme): `venv-<venv>-<kernel>`, where
-`<venv>` is the directory name, `<kernel>` and the cleaning as above, repeated
-names disambiguated the same way.
+Virtual environments (nb_conda_kernels does not see them; our own stable scheme):
+`venv-<venv>-<kernel>`, `<venv>` the directory name, same cleaning and counters;
+display name `{language_version} [env: {environment}]` (`Python 3.12 [env: web]`).
 
-Display names come from a format string with the fields `{language}` (e.g.
-`Python 3.12`, `R`), `{environment}` (env name), `{kernel}` (kernel directory),
-`{kind}` (`conda` or `venv`) and `{prefix}`. Default `{language} [env: {environment}]`;
-`{language} [conda env:{environment}]` reproduces nb_conda_kernels' style.
+Format fields: `{language}` (nb_conda_kernels' language, also `{0}`), `{environment}`
+(also `{1}`), `{kernel}` (kernel directory), `{display_name}` (the spec's own),
+`{conda_kernel}` (the kernel name), `{language_version}` (`Python 3.12`, else as
+`{language}`), `{python_version}`, `{kind}` (`conda` or `venv`) and `{prefix}`.
+A configured format applies to every env; the default one only to conda envs.
 """
 
 from __future__ import annotations
@@ -37,15 +44,30 @@ from collections.abc import Iterable
 from pathlib import Path
 
 CONDA_PREFIX_TAG = "conda-env-"
-CONDA_BASE_TAG = "conda-root-"
-CONDA_BASE_ALIAS_TAG = "conda-base-"
+#: nb_conda_kernels' base-env kernel names: `conda-base-*` since 2.x' `base_name`
+#: default; `conda-root-*` from older versions (and ours before), kept as an alias.
+CONDA_BASE_TAG = "conda-base-"
+CONDA_LEGACY_BASE_TAG = "conda-root-"
 VENV_TAG = "venv-"
-#: nb_conda_kernels' name for the base environment inside kernel names.
-BASE_SHORT_NAME = "root"
+#: nb_conda_kernels' `base_name` default: the base env's name in kernel and display names.
+BASE_SHORT_NAME = "base"
 
-DEFAULT_NAME_FORMAT = "{language} [env: {environment}]"
 NB_CONDA_KERNELS_NAME_FORMAT = "{language} [conda env:{environment}]"
-FORMAT_FIELDS = ("language", "environment", "kernel", "kind", "prefix")
+DEFAULT_NAME_FORMAT = NB_CONDA_KERNELS_NAME_FORMAT
+VENV_NAME_FORMAT = "{language_version} [env: {environment}]"
+FORMAT_FIELDS = (
+    "language",
+    "environment",
+    "kernel",
+    "display_name",
+    "conda_kernel",
+    "language_version",
+    "python_version",
+    "kind",
+    "prefix",
+)
+#: nb_conda_kernels marks the kernel of the env Jupyter runs in.
+CURRENT_ENV_MARK = " *"
 
 _KERNEL_KEY_ALIASES = {"python2": "py", "python3": "py", "ir": "r"}
 _INVALID_CHARS = re.compile(r"[^a-zA-Z0-9._\-]")
@@ -60,15 +82,18 @@ def clean_kernel_name(name: str) -> str:
 
 
 def kernel_key(kernel_dir_name: str) -> str:
-    """The short kernel part of a name: `python3` -> `py`, `ir` -> `r`, else lower-cased."""
-    lowered = kernel_dir_name.lower()
-    return _KERNEL_KEY_ALIASES.get(lowered, lowered)
+    """The kernel part of a name: `python3` -> `py`, `ir` -> `r`, anything else as is."""
+    return _KERNEL_KEY_ALIASES.get(kernel_dir_name, kernel_dir_name)
 
 
-def conda_kernel_name(env_short_name: str, kernel_dir_name: str, *, is_base: bool) -> str:
-    tag = CONDA_BASE_TAG if is_base else CONDA_PREFIX_TAG
-    middle = "" if is_base else f"{env_short_name}-"
-    return clean_kernel_name(f"{tag}{middle}{kernel_key(kernel_dir_name)}")
+def is_base_name(env_short_name: str) -> bool:
+    """nb_conda_kernels treats the env *named* `base` as the base env."""
+    return env_short_name == BASE_SHORT_NAME
+
+
+def conda_kernel_name(env_short_name: str, kernel_dir_name: str) -> str:
+    tag = "conda-" if is_base_name(env_short_name) else CONDA_PREFIX_TAG
+    return clean_kernel_name(f"{tag}{env_short_name}-{kernel_key(kernel_dir_name)}")
 
 
 def venv_kernel_name(venv_short_name: str, kernel_dir_name: str) -> str:
@@ -78,10 +103,10 @@ def venv_kernel_name(venv_short_name: str, kernel_dir_name: str) -> str:
 def base_aliases(name: str) -> list[str]:
     """Other names a notebook may use for the same base-env kernel."""
     lowered = name.lower()
+    if lowered.startswith(CONDA_LEGACY_BASE_TAG):
+        return [CONDA_BASE_TAG + name[len(CONDA_LEGACY_BASE_TAG) :]]
     if lowered.startswith(CONDA_BASE_TAG):
-        return [CONDA_BASE_ALIAS_TAG + name[len(CONDA_BASE_TAG) :]]
-    if lowered.startswith(CONDA_BASE_ALIAS_TAG):
-        return [CONDA_BASE_TAG + name[len(CONDA_BASE_ALIAS_TAG) :]]
+        return [CONDA_LEGACY_BASE_TAG + name[len(CONDA_BASE_TAG) :]]
     return []
 
 
@@ -121,8 +146,9 @@ def conda_short_names(
     unique: dict[str, Path] = {}
     for prefix in prefixes:
         unique.setdefault(_key(prefix), prefix)
-    # conda lists prefixes sorted; nb_conda_kernels puts base first.
-    order = sorted(unique, key=lambda k: (k != root_key, k))
+    # conda lists prefixes sorted (base among them); nb_conda_kernels names them in
+    # that order, so who gets a plain name and who a counter follows the path order.
+    order = sorted(unique, key=lambda k: os.path.abspath(unique[k]))
 
     taken: set[str] = set()
     names: dict[str, str] = {}
@@ -150,7 +176,12 @@ def venv_short_names(prefixes: Iterable[Path]) -> dict[str, str]:
     return {key: _claim(Path(unique[key]).name, taken) for key in sorted(unique)}
 
 
-def language_label(spec_display_name: str, language: str, python_version: str | None) -> str:
+def nb_language(spec_display_name: str) -> str:
+    """nb_conda_kernels' `{language}`: the spec's display name, `Python` for any Python."""
+    return "Python" if spec_display_name.startswith("Python") else spec_display_name
+
+
+def language_version(spec_display_name: str, language: str, python_version: str | None) -> str:
     """`Python 3.12` for Python kernels (version of the env), else the kernel's own name."""
     if language.lower() == "python" or spec_display_name.startswith("Python"):
         if python_version:
@@ -160,27 +191,23 @@ def language_label(spec_display_name: str, language: str, python_version: str | 
     return spec_display_name or language
 
 
+def _sample_fields() -> dict[str, str]:
+    return dict.fromkeys(FORMAT_FIELDS, "x")
+
+
 def check_name_format(name_format: str) -> None:
     """Raise ValueError when `name_format` uses an unknown field or is malformed."""
-    sample = dict.fromkeys(FORMAT_FIELDS, "x")
     try:
-        name_format.format(**sample)
-    except (KeyError, IndexError, ValueError) as error:
+        name_format.format("x", "x", **_sample_fields())
+    except (KeyError, IndexError, ValueError, AttributeError) as error:
         fields = ", ".join("{" + f + "}" for f in FORMAT_FIELDS)
         raise ValueError(
             f"Invalid kernel name format {name_format!r} ({error!r}); use the fields {fields}."
         ) from None
 
 
-def display_name(
-    name_format: str,
-    *,
-    language: str,
-    environment: str,
-    kernel: str,
-    kind: str,
-    prefix: str,
-) -> str:
-    return name_format.format(
-        language=language, environment=environment, kernel=kernel, kind=kind, prefix=prefix
-    )
+def display_name(name_format: str, **fields: str) -> str:
+    """`name_format` filled in; `{0}` and `{1}` are language and environment, as in
+    nb_conda_kernels' `name_format`."""
+    values = {**dict.fromkeys(FORMAT_FIELDS, ""), **fields}
+    return name_format.format(values["language"], values["environment"], **values)

@@ -154,14 +154,13 @@ class EnvKernelSpecManager(KernelSpecManager):
         # Kept to see which prefixes are still being built: those are no kernels yet.
         self._building_locks = manager.locks
         venvs = self.venvs_dir if self.venvs_dir is not None else manager.venvs_dir
-        environ = dict(os.environ)
-        if self.root_prefix is not None:
-            # An explicit root replaces what the environment variables say.
-            for name in ("MAMBA_ROOT_PREFIX", "CONDA_EXE", "CONDA_PREFIX"):
-                environ.pop(name, None)
-            if self.root_prefix:
-                environ["MAMBA_ROOT_PREFIX"] = self.root_prefix
-        locations = discovery.Locations.default(venvs_dir=Path(venvs).expanduser(), environ=environ)
+        # The root conda would use (from the configured executable, CONDA_EXE, PATH...),
+        # unless our own trait names one: the same envs, names and order as `conda env list`.
+        locations = discovery.Locations.default(
+            venvs_dir=Path(venvs).expanduser(),
+            conda_executable=manager.conda_executable or None,
+            root_prefix=self.root_prefix,
+        )
         if self.envs_dirs is not None:
             locations.conda_envs_dirs = [Path(d).expanduser() for d in self.envs_dirs]
         elif manager.envs_dirs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -47,7 +48,8 @@ def test_lists_every_kernel_of_every_env_with_env_interpreter(tree):
     web = fake_venv(tree["venvs"] / "web")
     specs = manager(tree).get_all_specs()
 
-    assert {"conda-root-py", "conda-env-stats-py", "conda-env-stats-r", "venv-web-py"} <= set(specs)
+    # Base is conda-base-* as nb_conda_kernels 2.5.2 names it (conda-root-* was older versions').
+    assert {"conda-base-py", "conda-env-stats-py", "conda-env-stats-r", "venv-web-py"} <= set(specs)
     assert "python3" in specs  # the server's own kernel is kept by default
 
     py = specs["conda-env-stats-py"]
@@ -59,7 +61,8 @@ def test_lists_every_kernel_of_every_env_with_env_interpreter(tree):
         "-f",
         "{connection_file}",
     ]
-    assert py["spec"]["display_name"] == "Python 3.12 [env: stats]"
+    # nb_conda_kernels' display names for conda envs; venvs keep the Python version.
+    assert py["spec"]["display_name"] == "Python [conda env:stats]"
     assert py["spec"]["metadata"]["debugger"] is True  # the env's own metadata is kept
     assert py["spec"]["metadata"]["jupyter_env_manager"] == {
         "env_name": "stats",
@@ -68,15 +71,25 @@ def test_lists_every_kernel_of_every_env_with_env_interpreter(tree):
         "env_engine": "conda",
         "kernel_dir": "python3",
     }
+    nb_keys = {k: v for k, v in py["spec"]["metadata"].items() if k.startswith("conda_")}
+    assert nb_keys == {
+        "conda_env_name": "stats",
+        "conda_env_path": str(stats),
+        "conda_language": "Python",
+        "conda_raw_kernel_name": "python3",
+        "conda_is_base_environment": False,
+        "conda_is_currently_running": False,
+    }
     assert py["spec"]["metadata"]["kernel_provisioner"] == {
         "provisioner_name": PROVISIONER_NAME,
         "config": {"env_prefix": str(stats), "env_kind": "conda", "env_name": "stats"},
     }
     r = specs["conda-env-stats-r"]["spec"]
     assert r["argv"][0] == str(stats / "bin/R")  # the env's R, not one on PATH
-    assert r["display_name"] == "R [env: stats]"
+    assert r["display_name"] == "R [conda env:stats]"
     assert r["language"] == "R"
-    assert specs["conda-root-py"]["spec"]["display_name"] == "Python 3.12 [env: base]"
+    assert specs["conda-base-py"]["spec"]["display_name"] == "Python [conda env:base]"
+    assert specs["conda-base-py"]["spec"]["metadata"]["conda_is_base_environment"] is True
     assert specs["venv-web-py"]["spec"]["argv"][0] == str(web / "bin/python")
     assert specs["venv-web-py"]["spec"]["display_name"] == "Python 3.11 [env: web]"
 
@@ -115,8 +128,11 @@ def test_get_kernel_spec_sync_case_insensitive_and_base_alias(tree):
     spec = ksm.get_kernel_spec("conda-env-Stats-py")
     assert spec.argv[0] == str(tree["envs"] / "Stats/bin/python")
     assert ksm.get_kernel_spec("CONDA-ENV-STATS-PY").argv == spec.argv
-    # nb_conda_kernels names base `conda-root-*`; `conda-base-*` finds it too.
+    # Base is `conda-base-*`; notebooks saved by older nb_conda_kernels (or by us before)
+    # say `conda-root-*`, which finds it too.
     assert ksm.get_kernel_spec("conda-base-py").argv[0] == str(tree["root"] / "bin/python")
+    assert ksm.get_kernel_spec("conda-root-py").argv[0] == str(tree["root"] / "bin/python")
+    assert "conda-root-py" not in ksm.find_kernel_specs()  # an alias, not listed twice
     assert ksm.get_kernel_spec("python3").language == "python"
     with pytest.raises(NoSuchKernel):
         ksm.get_kernel_spec("conda-env-nope-py")
@@ -132,7 +148,7 @@ def test_filters_and_plain_kernels_switch(tree):
         ).find_kernel_specs()
     )
     assert {"conda-env-keep-a-py", "venv-tool-py", "python3"} <= names
-    assert not names & {"conda-env-keep-b-py", "conda-env-scratch-py", "conda-root-py"}
+    assert not names & {"conda-env-keep-b-py", "conda-env-scratch-py", "conda-base-py"}
 
     only_envs = manager(tree, keep_plain_kernels=False)
     assert "python3" not in only_envs.get_all_specs()
@@ -144,13 +160,24 @@ def test_exclude_matches_prefixes_too(tree):
     fake_conda_env(tree["envs"] / "a")
     names = manager(tree, exclude_envs=str(tree["envs"])).find_kernel_specs()
     assert "conda-env-a-py" not in names
-    assert "conda-root-py" in names
+    assert "conda-base-py" in names
 
 
-def test_nb_conda_kernels_display_format(tree):
+def test_a_configured_display_format_applies_to_conda_envs_and_venvs(tree):
     fake_conda_env(tree["envs"] / "foo")
-    ksm = manager(tree, name_format="{language} [conda env:{environment}]")
-    assert ksm.get_kernel_spec("conda-env-foo-py").display_name == "Python 3.12 [conda env:foo]"
+    fake_venv(tree["venvs"] / "tool")
+    ksm = manager(tree, name_format="{language_version} ({kind}: {environment}, {0})")
+    conda = ksm.get_kernel_spec("conda-env-foo-py").display_name
+    assert conda == "Python 3.12 (conda: foo, Python)"
+    assert ksm.get_kernel_spec("venv-tool-py").display_name == "Python 3.11 (venv: tool, Python)"
+
+
+def test_the_env_running_jupyter_is_marked_as_nb_conda_kernels_does(tree, monkeypatch):
+    env = fake_conda_env(tree["envs"] / "server-env")
+    monkeypatch.setattr(sys, "prefix", str(env))
+    spec = manager(tree).get_kernel_spec("conda-env-server-env-py")
+    assert spec.display_name == "Python [conda env:server-env] *"
+    assert spec.metadata["conda_is_currently_running"] is True
 
 
 @pytest.mark.parametrize(
@@ -189,8 +216,8 @@ def test_envs_listed_only_in_environments_txt_come_and_go(tree, tmp_path):
     tree["txt"].write_text(f"{outside}\n")
     ksm = manager(tree)
     spec = ksm.get_kernel_spec("conda-env-proj-env-py")
-    # Named by path in discovery; the display shows the short name.
-    assert spec.display_name == "Python 3.12 [env: proj-env]"
+    # Named by path in discovery (as conda names it); nb_conda_kernels shows the folder name.
+    assert spec.display_name == "Python [conda env:proj-env]"
     assert spec.metadata["jupyter_env_manager"]["env_name"] == str(outside)
     shutil.rmtree(outside)  # environments.txt still lists it
     assert "conda-env-proj-env-py" not in ksm.find_kernel_specs()
