@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jupyter_env_manager.core.engines.conda_cli import (
+from jupyter_env_manager.core.engines.conda_parsers import (
     error_from_output,
     export_to_yaml,
     extract_json,

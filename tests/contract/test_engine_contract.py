@@ -1,12 +1,16 @@
 """One behaviour contract, run on every engine.
 
-rattler and uv run here for real (local channel, local wheelhouse). conda,
-mamba and micromamba run the same contract when they are on PATH, against the
-same local `file://` channel, and are skipped otherwise.
+rattler and uv run here for real (local channel, local wheelhouse). conda runs it
+for real too: the `real_conda` fixture installs conda 26.7.1 as a Miniforge-like
+base, and the engine finds it the way it finds a user's conda (condabin on PATH
+after `conda init`). mamba and micromamba run the same contract when they are on
+PATH; they cannot be installed on this project's machines (no conda channel is
+reachable, and neither is on PyPI), so there they are skipped.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +32,18 @@ class Case:
     new: str
 
 
-def _case(name: str, channel: str, wheelhouse: Path, cache: Path) -> Case:
+def use_real_conda(real_conda, monkeypatch, channel: str) -> None:
+    """This process's environment becomes that of a shell where conda is initialised,
+    with `channel` as conda's configured channel (conda reads CONDA_CHANNELS like
+    `channels:` in .condarc), as the rattler engine gets it as its default."""
+    wanted = {**real_conda.environ(), "CONDA_CHANNELS": channel}
+    for key in set(os.environ) - set(wanted):
+        monkeypatch.delenv(key)
+    for key, value in wanted.items():
+        monkeypatch.setenv(key, value)
+
+
+def _case(name: str, channel: str, wheelhouse: Path, cache: Path, request) -> Case:
     if name == "rattler":
         from jupyter_env_manager.core.engines.rattler_engine import RattlerEngine
 
@@ -39,17 +54,25 @@ def _case(name: str, channel: str, wheelhouse: Path, cache: Path) -> Case:
 
         engine = UvEngine(find_links=[str(wheelhouse)], offline=True, cache_dir=cache)
         return Case(engine, EnvSpec(pip=["tiny-pkg==1.2"]), "tiny-pkg", "1.2", "1.3")
-    if shutil.which(name) is None:
-        pytest.skip(f"{name} not on PATH: the conda CLI engines cannot be installed here")
+    if name == "conda":
+        real_conda = request.getfixturevalue("real_conda")
+        use_real_conda(real_conda, request.getfixturevalue("monkeypatch"), channel)
+    elif shutil.which(name) is None:
+        pytest.skip(
+            f"{name} not on PATH: it cannot be installed here (no conda channel reachable, "
+            "not on PyPI)"
+        )
     from jupyter_env_manager.core.engines.conda_cli import CONDA_CLI_ENGINES
 
     engine = CONDA_CLI_ENGINES[name]()
+    if name == "conda":
+        assert Path(engine.executable) == real_conda.exe
     return Case(engine, EnvSpec(conda=["alpha=1.0"], channels=[channel]), "alpha", "1.0", "2.0")
 
 
 @pytest.fixture(params=["rattler", "uv", "conda", "mamba", "micromamba"])
 def case(request, local_channel, wheelhouse, tmp_path) -> Case:
-    return _case(request.param, local_channel, wheelhouse, tmp_path / "cache")
+    return _case(request.param, local_channel, wheelhouse, tmp_path / "cache", request)
 
 
 def _env(case: Case, prefix: Path):

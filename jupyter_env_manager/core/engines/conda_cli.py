@@ -1,42 +1,30 @@
 """Engine that drives an installed conda, mamba or micromamba through its `--json` CLI.
 
-The module has two halves:
+`CondaCliEngine` builds argument lists, runs them (never through a shell) and hands
+the printed text to the parsers in `conda_parsers`. Commands that change a prefix
+run through `conda_transaction.run_transaction`, so a cancel never leaves an
+environment half-linked.
 
-- pure parsers (`parse_*`, `error_from_output`) that turn a tool's printed text into
-  our models and errors; they are tested on real recorded outputs;
-- `CondaCliEngine`, which builds argument lists, runs them with
-  `subprocess_runner.run_command` (never a shell) and hands the text to the parsers.
-
-The three tools agree on most JSON shapes but not all: micromamba's `info --json`
-uses human-readable keys ("base environment", "envs directories"), mamba 2 prints a
-bare version number for `--version`, conda 4.3 printed `actions` as a list, and
-mamba 1 printed solver failures as plain text even with `--json`.
+The executable is, in order: the one given (`EnvManager.conda_executable`), the
+tool on PATH (`condabin/` after `conda init`), then `CONDA_EXE` / `MAMBA_EXE`, which
+conda's and mamba's shell hooks export even when PATH does not name the tool.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-import yaml
-
-from ..errors import (
-    EngineFailure,
-    EngineUnavailable,
-    EnvironmentNotFound,
-    EnvManagerError,
-    InvalidRequest,
-    PackagesNotFound,
-    Unsatisfiable,
-)
+from ..conda_export import parse_lock, render_requirements
+from ..conda_prefix import read_history
+from ..errors import EngineUnavailable, InvalidRequest, Unsatisfiable
 from ..info import tool_version
 from ..models import (
     ChangeAction,
@@ -51,309 +39,27 @@ from ..models import (
     ignore_progress,
 )
 from ..site_packages import list_pip_packages, normalize_name
-from ..specfiles import check_conda_spec, parse_requirements
+from ..specfiles import check_conda_spec, is_explicit_lock, parse_requirements
 from ..subprocess_runner import CommandResult, StreamName, run_command
 from .base import Engine
+from .conda_parsers import (
+    CondaInfo,
+    error_from_output,
+    export_to_yaml,
+    has_actions,
+    one_line,
+    parse_info,
+    parse_list,
+    parse_search,
+    parse_transaction,
+    version_key,
+)
+from .conda_transaction import run_transaction
 
 CONDA_TOOLS: tuple[str, ...] = ("conda", "mamba", "micromamba")
-_VERSION_RE = re.compile(r"\d+\.\d+(?:\.\d+)?(?:[.\w+-]*)?")
-_VERSION_PROBE_TIMEOUT = 30.0
-
-# ---------------------------------------------------------------------------
-# Parsers: pure functions of the text a tool printed.
-# ---------------------------------------------------------------------------
-
-
-def extract_json(text: str) -> Any:
-    """The first JSON document in a tool's output, skipping noise before it.
-
-    Tools print progress bars, `DryRunExit: ...` lines and NUL-separated progress
-    records around the document we want, so we decode from the first line that
-    opens an object or array rather than from the first character.
-    """
-    cleaned = text.replace("\0", "\n")
-    decoder = json.JSONDecoder()
-    offset = 0
-    for line in cleaned.splitlines(keepends=True):
-        stripped = line.lstrip()
-        if stripped[:1] in ("{", "["):
-            start = offset + (len(line) - len(stripped))
-            try:
-                value, _ = decoder.raw_decode(cleaned, start)
-            except json.JSONDecodeError:
-                pass
-            else:
-                return value
-        offset += len(line)
-    raise ValueError("no JSON document in the output")
-
-
-@dataclass(frozen=True)
-class CondaInfo:
-    """What `info --json` tells, in one shape for conda and micromamba."""
-
-    root_prefix: Path | None
-    envs: tuple[Path, ...] = ()
-    envs_dirs: tuple[Path, ...] = ()
-    version: str | None = None
-    platform: str | None = None
-    channels: tuple[str, ...] = field(default_factory=tuple)
-
-
-def _paths(value: object) -> tuple[Path, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(Path(item) for item in value if isinstance(item, str) and item)
-
-
-def _strings(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(item for item in value if isinstance(item, str))
-
-
-def parse_info(text: str) -> CondaInfo:
-    """Parse `conda info --json`, `conda env list --json` or `micromamba info --json`."""
-    data = _json_object(text, "info")
-    root = data.get("root_prefix") or data.get("base environment")
-    version = (
-        data.get("conda_version")
-        or data.get("micromamba version")
-        or data.get("mamba version")
-        or data.get("libmamba version")
-    )
-    return CondaInfo(
-        root_prefix=Path(root) if isinstance(root, str) and root else None,
-        envs=_paths(data.get("envs")),
-        envs_dirs=_paths(data.get("envs_dirs") or data.get("envs directories")),
-        version=version if isinstance(version, str) else None,
-        platform=data.get("platform") if isinstance(data.get("platform"), str) else None,
-        channels=_strings(data.get("channels")),
-    )
-
-
-def _json_object(text: str, what: str) -> dict[str, Any]:
-    try:
-        data = extract_json(text)
-    except ValueError:
-        raise EngineFailure(
-            f"The conda tool printed no JSON for {what}: {_excerpt(text)}"
-        ) from None
-    if not isinstance(data, dict):
-        raise EngineFailure(f"Unexpected JSON from the conda tool for {what}.")
-    return data
-
-
-def _excerpt(text: str, limit: int = 300) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _package_from_record(record: dict[str, Any]) -> Package | None:
-    name, version = record.get("name"), record.get("version")
-    if not isinstance(name, str) or not isinstance(version, str):
-        return None
-    channel = record.get("channel")
-    build = record.get("build_string") or record.get("build")
-    # conda reports pip-installed packages in `list --json` with channel "pypi".
-    source = "pypi" if channel == "pypi" else "conda"
-    return Package(
-        name=normalize_name(name) if source == "pypi" else name,
-        version=version,
-        source=source,
-        build=build if isinstance(build, str) else None,
-        channel=channel if isinstance(channel, str) else None,
-        url=record.get("url") if isinstance(record.get("url"), str) else None,
-        sha256=record.get("sha256") if isinstance(record.get("sha256"), str) else None,
-    )
-
-
-def parse_list(text: str) -> list[Package]:
-    """Parse `list --json`: one record per installed package, sorted by name."""
-    try:
-        data = extract_json(text)
-    except ValueError:
-        raise EngineFailure(f"The conda tool printed no package list: {_excerpt(text)}") from None
-    if not isinstance(data, list):
-        raise EngineFailure("Unexpected JSON from the conda tool for the package list.")
-    packages = [p for p in (_package_from_record(r) for r in data if isinstance(r, dict)) if p]
-    return sorted(packages, key=lambda p: (p.name.lower(), p.source))
-
-
-def parse_search(text: str) -> list[Package]:
-    """Parse `search --json`: `{name: [record, ...]}`, one Package per record."""
-    data = _json_object(text, "search")
-    found: list[Package] = []
-    for records in data.values():
-        if not isinstance(records, list):
-            continue
-        found.extend(
-            p for p in (_package_from_record(r) for r in records if isinstance(r, dict)) if p
-        )
-    return sorted(found, key=lambda p: (p.name.lower(), _version_key(p.version)))
-
-
-_DIST_RE = re.compile(
-    r"^(?:(?P<channel>[^:]+)::)?(?P<name>.+)-(?P<version>[^-]+)-(?P<build>[^-\s]+)"
-)
-
-
-def _transaction_entry(entry: object) -> tuple[str, str | None] | None:
-    """(name, version) of a LINK/UNLINK entry: a record, or conda 4.2's `ch::dist` string."""
-    if isinstance(entry, dict):
-        name = entry.get("name")
-        version = entry.get("version")
-        if isinstance(name, str):
-            return name, version if isinstance(version, str) else None
-        return None
-    if isinstance(entry, str):
-        match = _DIST_RE.match(entry)
-        if match:
-            return match.group("name"), match.group("version")
-    return None
-
-
-def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """A sort key for conda versions good enough to tell an update from a downgrade."""
-    parts: list[tuple[int, int | str]] = []
-    for token in re.findall(r"\d+|[A-Za-z]+", version):
-        parts.append((1, int(token)) if token.isdigit() else (0, token.lower()))
-    return tuple(parts)
-
-
-def parse_transaction(text: str, *, dry_run: bool) -> ChangePlan:
-    """Turn the `actions` of create/install/update/remove `--json` into a ChangePlan.
-
-    A package both unlinked and linked is an update, a downgrade or a reinstall,
-    decided by comparing versions.
-    """
-    data = _json_object(text, "the transaction")
-    actions = data.get("actions", {})
-    # conda 4.3 printed a list of per-prefix action dicts; later versions one dict.
-    groups = actions if isinstance(actions, list) else [actions]
-    linked: dict[str, str | None] = {}
-    unlinked: dict[str, str | None] = {}
-    for group in groups:
-        if not isinstance(group, dict):
-            continue
-        for key, target in (("LINK", linked), ("UNLINK", unlinked)):
-            for entry in group.get(key) or []:
-                parsed = _transaction_entry(entry)
-                if parsed:
-                    target[parsed[0]] = parsed[1]
-    changes: list[PackageChange] = []
-    for name in sorted(set(linked) | set(unlinked), key=str.lower):
-        old, new = unlinked.get(name), linked.get(name)
-        action: ChangeAction
-        if name not in unlinked:
-            action = "install"
-        elif name not in linked:
-            action = "remove"
-        elif old == new or old is None or new is None:
-            action = "reinstall"
-        elif _version_key(new) > _version_key(old):
-            action = "update"
-        else:
-            action = "downgrade"
-        changes.append(
-            PackageChange(
-                name=name,
-                action=action,
-                source="conda",
-                old_version=old if name in unlinked else None,
-                new_version=new if name in linked else None,
-            )
-        )
-    return ChangePlan(changes=tuple(changes), dry_run=dry_run)
-
-
-# exception_name (conda) / error_type (conda 3) → what the user did wrong.
-_NOT_FOUND_ERRORS = {"PackagesNotFoundError", "PackageNotFoundError", "ResolvePackageNotFound"}
-_UNSAT_ERRORS = {
-    "UnsatisfiableError",
-    "UnsatisfiableSpecifications",
-    "SpecsConfigurationConflictError",
-    "LibMambaUnsatisfiableError",
-}
-_NO_ENV_ERRORS = {
-    "EnvironmentLocationNotFound",
-    "EnvironmentNameNotFound",
-    "DirectoryNotACondaEnvironmentError",
-}
-_BAD_INPUT_ERRORS = {
-    "CondaValueError",
-    "InvalidMatchSpec",
-    "InvalidSpec",
-    "InvalidVersionSpec",
-    "CondaEnvException",
-    "SpecNotFound",
-}
-_NOTHING_PROVIDES_RE = re.compile(r"nothing provides requested (\S+)")
-
-
-def _error_text(data: dict[str, Any]) -> str:
-    for key in ("message", "error"):
-        value = data.get(key)
-        if isinstance(value, str) and value.strip() and value.strip() != "...":
-            return value.strip()
-    for key in ("message", "error"):
-        value = data.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return ""
-
-
-def error_from_output(tool: str, returncode: int, stdout: str, stderr: str) -> EnvManagerError:
-    """The user-facing error for a failed command, from its error JSON or text."""
-    try:
-        data = extract_json(stdout)
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and ("exception_name" in data or "error_type" in data):
-        kind = data.get("exception_name") or data.get("error_type")
-        message = _error_text(data) or f"{tool} failed with {kind}"
-        if kind in _NOT_FOUND_ERRORS:
-            names = [p for p in data.get("packages") or [] if isinstance(p, str)]
-            if names:
-                return PackagesNotFound(names, where=f"the channels {tool} uses")
-            return Unsatisfiable(message, details={"tool": tool, "exception": kind})
-        if kind in _UNSAT_ERRORS:
-            return Unsatisfiable(message, details={"tool": tool, "exception": kind})
-        if kind in _NO_ENV_ERRORS:
-            return EnvironmentNotFound(message)
-        if kind in _BAD_INPUT_ERRORS:
-            return InvalidRequest(message)
-        return EngineFailure(message, details={"tool": tool, "exception": kind})
-    # mamba 1 ignored --json for solver failures and printed text instead.
-    text = "\n".join(part for part in (stdout, stderr) if part.strip())
-    missing = _NOTHING_PROVIDES_RE.findall(text)
-    if missing:
-        return PackagesNotFound(missing, where=f"the channels {tool} uses")
-    if "Encountered problems while solving" in text or "Could not solve for environment" in text:
-        return Unsatisfiable(_excerpt(text, 2000), details={"tool": tool})
-    return EngineFailure(
-        f"{tool} exited with code {returncode}: {_excerpt(text) or 'no output'}",
-        details={"tool": tool, "returncode": returncode},
-    )
-
-
-def export_to_yaml(text: str, *, drop_prefix: bool = True) -> str:
-    """An `env export --json` document as environment.yml text.
-
-    The `prefix:` line names a path on this machine and is useless (or misleading)
-    elsewhere, so it is dropped unless asked for.
-    """
-    data = _json_object(text, "env export")
-    ordered: dict[str, Any] = {}
-    for key in ("name", "channels", "dependencies"):
-        if key in data:
-            ordered[key] = data[key] if data[key] is not None else []
-    ordered.setdefault("channels", [])
-    ordered.setdefault("dependencies", [])
-    for key, value in data.items():
-        if key not in ordered and not (drop_prefix and key == "prefix"):
-            ordered[key] = value
-    return yaml.safe_dump(ordered, sort_keys=False, default_flow_style=False)
+#: Variables the tools' shell hooks export, naming the executable.
+_EXE_VARIABLES = {"conda": "CONDA_EXE", "mamba": "MAMBA_EXE", "micromamba": "MAMBA_EXE"}
+_LINK_LOG_RE = re.compile(r"===> (UNLINKING|LINKING) PACKAGE: (?:\S+::)?(\S+) <===")
 
 
 # ---------------------------------------------------------------------------
@@ -361,17 +67,30 @@ def export_to_yaml(text: str, *, drop_prefix: bool = True) -> str:
 # ---------------------------------------------------------------------------
 
 
+def find_tool(tool: str, search_path: str | None = None) -> str | None:
+    """The executable of `tool`: on PATH, else the one its shell hook names."""
+    found = shutil.which(tool, path=search_path)
+    if found is not None:
+        return found
+    if search_path is not None:
+        return None
+    exported = os.environ.get(_EXE_VARIABLES[tool], "")
+    if exported and Path(exported).name.split(".")[0] == tool and os.access(exported, os.X_OK):
+        return exported
+    return None
+
+
 def detect_conda_tools(
     search_path: str | None = None, *, with_versions: bool = True
 ) -> dict[str, dict[str, str | None]]:
-    """Which of conda, mamba and micromamba are on PATH, with their versions.
+    """Which of conda, mamba and micromamba are installed, with their versions.
 
     Finding the executables costs a PATH lookup; each version costs one short
     `--version` subprocess (conda's is about 0.3 s), so `/info` should cache this.
     """
     found: dict[str, dict[str, str | None]] = {}
     for tool in CONDA_TOOLS:
-        path = shutil.which(tool, path=search_path)
+        path = find_tool(tool, search_path)
         if path is None:
             continue
         found[tool] = {
@@ -392,21 +111,38 @@ def _prefix_python(prefix: Path) -> Path:
     return prefix / "bin" / "python"
 
 
+def _progress_message(line: str) -> str | None:
+    """What a person should read of a conda stderr line (conda -vv logs a lot)."""
+    match = _LINK_LOG_RE.search(line)
+    if match:
+        verb = "Unlinking" if match.group(1) == "UNLINKING" else "Linking"
+        return f"{verb} {match.group(2)}"
+    stripped = line.strip()
+    if not stripped or line[:1].isspace() or stripped.startswith(("INFO ", "DEBUG ")):
+        return None
+    return stripped
+
+
 class CondaCliEngine(Engine):
     """Drive one conda-family executable. Subclasses fix which one."""
 
     name: ClassVar[str] = "conda"
     kind = "conda"
+    #: Extra flags for commands that change a prefix. conda's `-vv` makes it log each
+    #: package it (un)links before touching the prefix, which a safe cancel needs.
+    transaction_flags: ClassVar[tuple[str, ...]] = ()
+    #: Whether a cancel can tell "not started linking" (see conda_transaction).
+    knows_commit_point: ClassVar[bool] = False
 
     def __init__(self, executable: str | os.PathLike[str] | None = None):
-        resolved = os.fspath(executable) if executable is not None else shutil.which(self.name)
+        resolved = os.fspath(executable) if executable is not None else find_tool(self.name)
         if resolved is None:
             raise EngineUnavailable(
                 f"{self.name} is not installed (not found on PATH); install it or pick "
                 "another engine."
             )
         self.executable = resolved
-        self._version: str | None = None
+        self._info: CondaInfo | None = None
 
     def validate_specs(self, conda: list[str], pip: list[str]) -> None:
         for spec in conda:
@@ -415,44 +151,15 @@ class CondaCliEngine(Engine):
 
     @classmethod
     def is_available(cls) -> bool:
-        return shutil.which(cls.name) is not None
+        return find_tool(cls.name) is not None
 
     def version(self) -> str | None:
-        if self._version is None:
-            self._version = tool_version(self.executable, self.name)
-        return self._version
+        return tool_version(self.executable, self.name)
 
     # -- running ------------------------------------------------------------
 
     def _argv(self, *args: str | os.PathLike[str]) -> list[str]:
         return [self.executable, *(os.fspath(a) for a in args)]
-
-    async def _run(
-        self,
-        args: Sequence[str | os.PathLike[str]],
-        progress: ProgressCallback = ignore_progress,
-        *,
-        stage: str = "run",
-        accept_dry_run_exit: bool = False,
-    ) -> CommandResult:
-        """Run the tool; a non-zero exit becomes the matching EnvManagerError."""
-
-        def forward(stream: StreamName, line: str) -> None:
-            # stdout carries the JSON document; stderr carries what a person would read.
-            if stream == "stderr" and line.strip():
-                progress(ProgressEvent(stage=stage, message=line.strip()))
-
-        argv = self._argv(*args)
-        try:
-            result = await run_command(argv, on_line=forward, env=self._child_env())
-        except (FileNotFoundError, PermissionError) as exc:
-            raise EngineUnavailable(f"Cannot run {self.executable}: {exc}") from exc
-        if result.returncode != 0:
-            # conda exits non-zero after a --json --dry-run (DryRunExit) yet prints the plan.
-            if accept_dry_run_exit and _has_actions(result.stdout):
-                return result
-            raise error_from_output(self.name, result.returncode, result.stdout, result.stderr)
-        return result
 
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -460,6 +167,72 @@ class CondaCliEngine(Engine):
         env.setdefault("CONDA_ALWAYS_YES", "true")
         env["NO_COLOR"] = "1"
         return env
+
+    async def _run(
+        self,
+        args: Sequence[str | os.PathLike[str]],
+        progress: ProgressCallback = ignore_progress,
+        *,
+        stage: str = "run",
+    ) -> CommandResult:
+        """Run a command that changes nothing; a non-zero exit becomes the matching error."""
+
+        def forward(stream: StreamName, line: str) -> None:
+            # stdout carries the JSON document; stderr carries what a person would read.
+            message = _progress_message(line) if stream == "stderr" else None
+            if message:
+                progress(ProgressEvent(stage=stage, message=message))
+
+        try:
+            result = await run_command(self._argv(*args), on_line=forward, env=self._child_env())
+        except (FileNotFoundError, PermissionError) as exc:
+            raise EngineUnavailable(f"Cannot run {self.executable}: {exc}") from exc
+        if result.returncode != 0:
+            raise error_from_output(self.name, result.returncode, result.stdout, result.stderr)
+        return result
+
+    async def _change(
+        self,
+        args: Sequence[str | os.PathLike[str]],
+        progress: ProgressCallback,
+        *,
+        stage: str,
+        existing: bool,
+        dry_run: bool = False,
+    ) -> CommandResult:
+        """Run a command that may change a prefix (`existing`: one that must survive a
+        cancel whole); see conda_transaction for what a cancel does."""
+
+        def forward(line: str) -> None:
+            message = _progress_message(line)
+            if message:
+                progress(ProgressEvent(stage=stage, message=message))
+
+        def notice(message: str) -> None:
+            progress(ProgressEvent(stage="cancel", message=message))
+
+        argv = self._argv(*args)
+        try:
+            if dry_run:
+                result = await run_command(argv, env=self._child_env())
+            else:
+                result = await run_transaction(
+                    argv,
+                    env=self._child_env(),
+                    on_stderr=forward,
+                    on_notice=notice,
+                    guard=existing,
+                    knows_commit_point=self.knows_commit_point,
+                )
+        except (FileNotFoundError, PermissionError) as exc:
+            raise EngineUnavailable(f"Cannot run {self.executable}: {exc}") from exc
+        if result.returncode != 0:
+            # conda < 4.7 and mamba 1 exit non-zero after a --json --dry-run (DryRunExit)
+            # yet print the plan.
+            if dry_run and has_actions(result.stdout):
+                return result
+            raise error_from_output(self.name, result.returncode, result.stdout, result.stderr)
+        return result
 
     def _channel_args(self, channels: list[str] | None) -> list[str]:
         if not channels:
@@ -470,8 +243,11 @@ class CondaCliEngine(Engine):
         return args
 
     async def info(self) -> CondaInfo:
-        result = await self._run(["info", "--json"], stage="info")
-        return parse_info(result.stdout)
+        """`info --json`, once per engine (conda takes about a second to answer)."""
+        if self._info is None:
+            result = await self._run(["info", "--json"], stage="info")
+            self._info = parse_info(result.stdout)
+        return self._info
 
     # -- environments -------------------------------------------------------
 
@@ -484,11 +260,12 @@ class CondaCliEngine(Engine):
         if spec.pip and not any(_spec_name(s) == "pip" for s in specs):
             specs.append("pip")
         progress(ProgressEvent(stage="solve", message=f"Creating {prefix} with {self.name}"))
-        await self._run(
-            ["create", "--prefix", prefix, "--yes", "--json", *self._channel_args(spec.channels)]
-            + ["--", *specs],
+        await self._change(
+            ["create", "--prefix", prefix, "--yes", "--json", *self.transaction_flags]
+            + [*self._channel_args(spec.channels), "--", *specs],
             progress,
             stage="create",
+            existing=False,
         )
         if spec.pip:
             await self._pip_install(prefix, spec.pip, progress)
@@ -497,10 +274,12 @@ class CondaCliEngine(Engine):
         self, source: Environment, prefix: Path, progress: ProgressCallback = ignore_progress
     ) -> None:
         if self.name == "conda":
-            await self._run(
-                ["create", "--prefix", prefix, "--clone", source.prefix, "--yes", "--json"],
+            await self._change(
+                ["create", "--prefix", prefix, "--clone", source.prefix, "--yes", "--json"]
+                + list(self.transaction_flags),
                 progress,
                 stage="clone",
+                existing=False,
             )
             return
         # mamba 2 and micromamba have no --clone: rebuild from an exact lock instead.
@@ -510,21 +289,39 @@ class CondaCliEngine(Engine):
     async def create_from_lock(
         self, prefix: Path, lock_text: str, progress: ProgressCallback = ignore_progress
     ) -> None:
-        from ..specfiles import is_explicit_lock
-
+        """Rebuild a lock: conda's own `conda list --explicit` output, or ours (whose
+        `# pip:` lines conda ignores as comments and we then install with pip)."""
         if not is_explicit_lock(lock_text):
             raise InvalidRequest(
                 "This is not a conda lock: an explicit lock starts with an '@EXPLICIT' line "
                 "followed by package URLs (as written by `conda list --explicit --md5`)."
             )
+        lock = parse_lock(lock_text)
         with tempfile.TemporaryDirectory(prefix="jem-lock-") as tmp:
             lock_file = Path(tmp) / "lock.txt"
             lock_file.write_text(lock_text, encoding="utf-8")
-            await self._run(
-                ["create", "--prefix", prefix, "--yes", "--json", "--file", lock_file],
+            await self._change(
+                ["create", "--prefix", prefix, "--yes", "--json", *self.transaction_flags]
+                + ["--file", lock_file],
                 progress,
                 stage="create",
+                existing=False,
             )
+        if lock.pip:
+            await self._pip_install(prefix, lock.pip, progress)
+
+    async def remove(self, env: Environment, progress: ProgressCallback = ignore_progress) -> None:
+        """`remove --all`, so conda forgets the env too; then whatever conda left behind
+        (files no package owns) is deleted."""
+        progress(ProgressEvent(stage="remove", message=f"Removing {env.prefix}"))
+        await self._change(
+            ["remove", "--prefix", env.prefix, "--all", "--yes", "--json"],
+            progress,
+            stage="remove",
+            existing=False,
+        )
+        if env.prefix.exists():
+            shutil.rmtree(env.prefix)
 
     # -- packages -----------------------------------------------------------
 
@@ -537,6 +334,11 @@ class CondaCliEngine(Engine):
         for pip_package in list_pip_packages(env.prefix):
             if pip_package.name not in known_pypi and pip_package.name not in conda_names:
                 packages.append(pip_package)
+        requested = _requested_names(env.prefix)
+        packages = [
+            _with_requested(p) if p.source == "conda" and p.name.lower() in requested else p
+            for p in packages
+        ]
         return sorted(packages, key=lambda p: (p.name.lower(), p.source))
 
     async def install(
@@ -609,10 +411,9 @@ class CondaCliEngine(Engine):
         # Options must precede the `--` that protects specs starting with '-'.
         split = args.index("--") if "--" in args else len(args)
         flags: list[str | os.PathLike[str]] = ["--yes", "--json"]
-        if dry_run:
-            flags.append("--dry-run")
+        flags += ["--dry-run"] if dry_run else list(self.transaction_flags)
         full = [*args[:split], *flags, *args[split:]]
-        result = await self._run(full, progress, stage=stage, accept_dry_run_exit=dry_run)
+        result = await self._change(full, progress, stage=stage, existing=True, dry_run=dry_run)
         if not result.stdout.strip():
             # mamba 2 printed nothing for an empty transaction (mamba-org/mamba#3583).
             return ChangePlan(changes=(), dry_run=dry_run)
@@ -637,8 +438,8 @@ class CondaCliEngine(Engine):
                 "pip could not install "
                 + ", ".join(requirements)
                 + ": "
-                + _excerpt(result.stderr or result.stdout, 2000),
-                details={"tool": "pip"},
+                + one_line(result.stderr or result.stdout),
+                details={"tool": "pip", "output": (result.stderr or result.stdout)[-4000:]},
             )
         after = {p.name: p.version for p in list_pip_packages(prefix)}
         changes: list[PackageChange] = []
@@ -649,7 +450,7 @@ class CondaCliEngine(Engine):
             action: ChangeAction = (
                 "install"
                 if old is None
-                else ("update" if _version_key(new) > _version_key(old) else "downgrade")
+                else ("update" if version_key(new) > version_key(old) else "downgrade")
             )
             changes.append(
                 PackageChange(
@@ -664,9 +465,17 @@ class CondaCliEngine(Engine):
             raise InvalidRequest("Type part of a package name to search for.")
         # A bare word is a substring search, as the UI promises; a spec is passed as is.
         pattern = f"*{query}*" if re.fullmatch(r"[A-Za-z0-9_.-]+", query) else query
-        result = await self._run(
-            ["search", "--json", *self._channel_args(channels), "--", pattern], stage="search"
-        )
+        try:
+            result = await self._run(
+                ["search", "--json", *self._channel_args(channels), "--", pattern], stage="search"
+            )
+        except Unsatisfiable as error:
+            # conda answers a search that matches nothing with PackagesNotFoundError.
+            if error.details.get("packages") or "PackagesNotFound" in str(
+                error.details.get("exception", "")
+            ):
+                return []
+            raise
         return parse_search(result.stdout)
 
     async def export(self, env: Environment, fmt: ExportFormat) -> str:
@@ -678,22 +487,18 @@ class CondaCliEngine(Engine):
             result = await self._run(args, stage="export")
             return result.stdout.rstrip("\n") + "\n"
         if fmt == "requirements":
-            return "".join(f"{p.name}=={p.version}\n" for p in list_pip_packages(env.prefix))
-        extra = {"yml": [], "no-builds": ["--no-builds"], "from-history": ["--from-history"]}
-        if fmt not in extra:
+            return render_requirements(env.prefix)
+        if fmt not in ("yml", "no-builds", "from-history"):
             raise InvalidRequest(f"Unknown export format {fmt!r}.")
+        flags = {"from-history": ["--from-history"]}.get(fmt, [])
+        if fmt == "no-builds" and self.name == "conda":
+            # mamba 2.0.1 refused --no-builds (mamba-org/mamba#3492): for the mambas the
+            # builds are stripped from the full export instead.
+            flags = ["--no-builds"]
         result = await self._run(
-            ["env", "export", "--prefix", env.prefix, *extra[fmt], "--json"], stage="export"
+            ["env", "export", "--prefix", env.prefix, *flags, "--json"], stage="export"
         )
-        return export_to_yaml(result.stdout)
-
-
-def _has_actions(stdout: str) -> bool:
-    try:
-        data = extract_json(stdout)
-    except ValueError:
-        return False
-    return isinstance(data, dict) and "actions" in data
+        return export_to_yaml(result.stdout, no_builds=fmt == "no-builds", name=env.name)
 
 
 _SPEC_NAME_RE = re.compile(r"^\s*(?:[^:\s]+::)?([A-Za-z0-9_.\-]+)")
@@ -704,8 +509,22 @@ def _spec_name(spec: str) -> str:
     return match.group(1).lower() if match else spec.strip().lower()
 
 
+def _requested_names(prefix: Path) -> set[str]:
+    """Names the user asked for, from conda's history (`list --json` does not say)."""
+    try:
+        return {name.lower() for name in read_history(prefix).requested_names}
+    except (OSError, ValueError):
+        return set()
+
+
+def _with_requested(package: Package) -> Package:
+    return replace(package, requested=True)
+
+
 class CondaEngine(CondaCliEngine):
     name = "conda"
+    transaction_flags = ("-vv",)
+    knows_commit_point = True
 
 
 class MambaEngine(CondaCliEngine):
