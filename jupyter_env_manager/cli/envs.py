@@ -230,7 +230,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("create", help="Create an environment.")
     _common(p, name=False, yes=True)
     p.add_argument("-n", "--name", help="Name of the new environment.")
-    p.add_argument("specs", nargs="*", help="conda package specs, e.g. 'numpy>=2' 'pandas=2.2'.")
+    p.add_argument(
+        "specs",
+        nargs="*",
+        help="Packages: conda specs ('numpy>=2' 'pandas=2.2'); with --engine uv or venv, "
+        "PyPI requirements ('pandas==2.2.*').",
+    )
     p.add_argument("--pip", action="append", default=[], help="A PyPI requirement (repeatable).")
     p.add_argument("--python", help="Python version, e.g. 3.12.")
     p.add_argument("-c", "--channel", action="append", default=[], help="Channel (repeatable).")
@@ -260,7 +265,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     p = commands.add_parser("install", help="Install packages into an environment.")
     _changes(p)
-    p.add_argument("specs", nargs="*", help="conda specs (PyPI names for venvs).")
+    p.add_argument("specs", nargs="*", help="conda specs (PyPI requirements for venvs).")
     p.add_argument("--pip", action="append", default=[], help="A PyPI requirement (repeatable).")
     p.add_argument("-c", "--channel", action="append", default=[], help="Channel (repeatable).")
     p.set_defaults(handler=cmd_install)

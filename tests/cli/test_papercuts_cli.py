@@ -78,7 +78,7 @@ def _made(cli) -> list[str]:
 
 
 def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
-    assert done.returncode != 0, done.stdout
+    assert done.returncode == 1, (done.returncode, done.stderr)
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("error: ") and "Traceback" not in done.stderr
@@ -170,7 +170,7 @@ def test_create_from_an_unreachable_channel_fails_in_one_line_and_leaves_nothing
 ):
     channel = f"http://127.0.0.1:{refusing_port}/chan"
     done = cli("create", "-n", "demo", "alpha", "-c", channel)
-    assert done.returncode != 0
+    assert done.returncode == 1, done.stderr
     errors = [line for line in done.stderr.splitlines() if not line.startswith("[")]
     assert errors == [
         f"error: Channel {channel} could not be reached: 127.0.0.1:{refusing_port} "

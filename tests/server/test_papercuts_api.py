@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import socket
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -101,6 +103,28 @@ def empty_web_folder(tmp_path: Path) -> Iterator[str]:
     server.server_close()
 
 
+@pytest.fixture
+def channel_that_drops_downloads(local_channel: str) -> Iterator[str]:
+    """The test channel over HTTP: its index is served, every package download is cut."""
+    folder = urllib.parse.urlparse(local_channel).path
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            """Keep test output quiet."""
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if self.path.endswith((".tar.bz2", ".conda")):
+                self.close_connection = True
+                return  # no answer at all: the client sees the connection closed
+            super().do_GET()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=folder))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
 async def _conda_env(api) -> None:
     task = await api.run("POST", "environments", body={"name": "demo", "packages": ["alpha"]})
     assert task["status"] == "succeeded", task
@@ -155,6 +179,24 @@ async def test_create_from_an_unreachable_channel_fails_its_task_and_leaves_noth
     assert "\n" not in task["error"]["message"]
     assert task["error"]["message"].startswith(f"Channel {channel} could not be reached")
     assert _on_disk(envs_root) == []
+
+
+async def test_a_download_cut_off_mid_create_names_the_package_and_host_in_one_line(
+    api, envs_root, channel_that_drops_downloads
+):
+    body = {"name": "demo", "packages": ["alpha"], "channels": [channel_that_drops_downloads]}
+    task = await api.run("POST", "environments", body=body)
+    assert task["status"] == "failed"
+    error = task["error"]
+    assert error["error"] == "ChannelUnreachable", error
+    host = channel_that_drops_downloads.removeprefix("http://")
+    assert re.fullmatch(
+        rf"Installing into {re.escape(str(envs_root / 'envs' / 'demo'))} failed: "
+        rf"alpha-[^ ]+\.tar\.bz2 could not be downloaded from "
+        rf"{re.escape(channel_that_drops_downloads)}: {re.escape(host)} closed the connection\.",
+        error["message"],
+    ), error["message"]
+    assert _on_disk(envs_root) == []  # no prefix, no staging folder
 
 
 # ------------------------------------------------------------ names

@@ -1,5 +1,8 @@
 """One line saying which channel failed and why, from rattler's error chains.
 
+Used for reading channel indexes (`channel_error`) and for downloading packages
+while installing (`install_error`).
+
 rattler's GatewayError text is a Rust error chain: the request that failed, then
 one "Caused by:" line per layer (client error, tcp connect error, dns error,
 the OS's message). Users need the channel and the reason, not the layers.
@@ -62,22 +65,37 @@ def _failed_channel(url: str | None, channels: Sequence[str]) -> str:
     return ", ".join(channels)
 
 
-def channel_error(error: BaseException, channels: Sequence[str]) -> EnvManagerError:
-    """The user-facing error for a failure reading `channels`, on one line."""
-    text = str(error)
+def _layers(text: str) -> list[str]:
     layers = [_CAUSE_PREFIX_RE.sub("", line).strip() for line in text.splitlines()]
-    layers = [layer for layer in layers if layer]
-    found = _URL_RE.search(text)
-    url = found.group("url") if found else None
-    channel = _failed_channel(url, channels)
+    return [layer for layer in layers if layer]
+
+
+def _network_reason(text: str, url: str | None) -> str | None:
+    """Why a request to `url` failed, when the chain says it never got an answer."""
     parsed = urllib.parse.urlparse(url or "")
     host = parsed.hostname or "the channel's host"
     address = f"{host}:{parsed.port}" if parsed.port else host
+    for pattern, reason in _NETWORK_REASONS:
+        if pattern.search(text):
+            return reason.format(host=host, address=address)
+    return None
+
+
+def _failed_url(text: str) -> str | None:
+    found = _URL_RE.search(text)
+    return found.group("url") if found else None
+
+
+def channel_error(error: BaseException, channels: Sequence[str]) -> EnvManagerError:
+    """The user-facing error for a failure reading `channels`' indexes, on one line."""
+    text = str(error)
+    url = _failed_url(text)
+    channel = _failed_channel(url, channels)
     status = _HTTP_STATUS_RE.search(text)
     if status:
         code = int(status.group("code"))
         if code == 404:
-            path = parsed.path.rsplit("/", 2)
+            path = urllib.parse.urlparse(url or "").path.rsplit("/", 2)
             wanted = "/".join(path[-2:]) if len(path) >= 3 else "repodata.json"
             return ChannelNotFound(
                 f"Channel {channel} has no {wanted} (HTTP 404): check the channel name or URL."
@@ -85,11 +103,29 @@ def channel_error(error: BaseException, channels: Sequence[str]) -> EnvManagerEr
         return ChannelUnreachable(
             f"Channel {channel} could not be read: its server answered HTTP {code}."
         )
-    for pattern, reason in _NETWORK_REASONS:
-        if pattern.search(text):
+    reason = _network_reason(text, url)
+    if reason:
+        return ChannelUnreachable(f"Channel {channel} could not be reached: {reason}.")
+    return EngineFailure(f"Could not read the channel {channel}: {'; '.join(_layers(text))}.")
+
+
+def install_error(error: BaseException, doing: str) -> EnvManagerError:
+    """The user-facing error for a failed install step (`doing`, e.g. "Installing into
+    /p"), on one line; a package that could not be downloaded is named with its host."""
+    text = str(error)
+    url = _failed_url(text)
+    if url:
+        base, _, filename = url.rpartition("/")
+        channel = base.rsplit("/", 1)[0]
+        status = _HTTP_STATUS_RE.search(text)
+        if status:
             return ChannelUnreachable(
-                f"Channel {channel} could not be reached: "
-                + reason.format(host=host, address=address)
-                + "."
+                f"{doing} failed: {channel} answered HTTP {status.group('code')} for {filename}, "
+                "which its index lists."
             )
-    return EngineFailure(f"Could not read the channel {channel}: {'; '.join(layers)}.")
+        reason = _network_reason(text, url)
+        if reason:
+            return ChannelUnreachable(
+                f"{doing} failed: {filename} could not be downloaded from {channel}: {reason}."
+            )
+    return EngineFailure(f"{doing} failed: {'; '.join(_layers(text))}.")

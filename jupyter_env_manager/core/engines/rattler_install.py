@@ -27,8 +27,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import EngineFailure
 from ..models import ProgressCallback, ProgressEvent
+from .rattler_channel_errors import install_error
 from .rattler_progress import InstallReporter
 
 try:  # rattler may be missing; RattlerEngine.is_available() reports it, imports must not fail.
@@ -140,7 +140,7 @@ async def link_new_prefix(
         raise
     except Exception as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise EngineFailure(f"Installing into {prefix} failed: {exc}") from None
+        raise install_error(exc, f"Installing into {prefix}") from None
     try:
         write_history(staging)
         if prefix.is_dir():
@@ -182,9 +182,9 @@ async def change_prefix(
             # Stopping rattler halfway would leave a mix of old and new files.
             cancelled = True
         except Exception as exc:
-            raise EngineFailure(f"Changing {prefix} failed: {exc}") from None
+            raise install_error(exc, f"Changing {prefix}") from None
     if task.done() and not task.cancelled() and task.exception() is not None:
-        raise EngineFailure(f"Changing {prefix} failed: {task.exception()}")
+        raise install_error(task.exception(), f"Changing {prefix}")  # type: ignore[arg-type]
     write_history()
     if cancelled:
         raise asyncio.CancelledError
