@@ -122,6 +122,7 @@ class EnvManagerApp(ExtensionApp):
             scheduler_address=self.grid_scheduler or None,
             fork_kernels=self.grid_fork_kernels,
             max_workers=self.grid_max_workers,
+            locks=self.manager.locks,
             log=self.log,
         )
         for grid_id in self.grids.interrupt_unfinished():

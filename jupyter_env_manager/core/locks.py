@@ -38,24 +38,70 @@ class EnvironmentLocks:
     def _marker_path(self, key: str) -> Path:
         return self.directory / f"{_key_hash(key)}.building"
 
+    def _holder_path(self, key: str) -> Path:
+        return self.directory / f"{_key_hash(key)}.holder"
+
+    def holder(self, key: str) -> str | None:
+        """What the last process to take `key`'s lock said it was doing."""
+        try:
+            return self._holder_path(key).read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
+    def _busy(self, key: str, label: str | None) -> EnvironmentBusy:
+        doing = self.holder(key)
+        what = f": {doing} is running" if doing else " with another operation"
+        return EnvironmentBusy(
+            f"Environment {label or key!r} is busy{what}; try again when it has finished.",
+            details={"holder": doing} if doing else None,
+        )
+
     @contextlib.asynccontextmanager
-    async def hold(self, key: str, *, wait: bool, label: str | None = None) -> AsyncIterator[None]:
-        """Hold the lock for `key`; when `wait` is False a busy lock raises EnvironmentBusy."""
+    async def hold(
+        self,
+        key: str,
+        *,
+        wait: bool,
+        label: str | None = None,
+        operation: str | None = None,
+        shared: bool = False,
+    ) -> AsyncIterator[None]:
+        """Hold the lock for `key`; when `wait` is False a busy lock raises EnvironmentBusy
+        naming the operation that holds it.
+
+        `shared` is for operations that only read the environment (the source of a
+        clone, an export, a grid running in it): they may run side by side, never
+        beside one that changes it.
+        """
         self.directory.mkdir(parents=True, exist_ok=True)
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         fd = os.open(self._lock_path(key), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
             except BlockingIOError:
                 if not wait:
-                    raise EnvironmentBusy(
-                        f"Environment {label or key!r} is busy with another operation; "
-                        "try again when it has finished."
-                    ) from None
-                await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+                    raise self._busy(key, label) from None
+                await asyncio.to_thread(fcntl.flock, fd, mode)
+            if operation:
+                self._holder_path(key).write_text(
+                    f"{operation} (process {os.getpid()})", encoding="utf-8"
+                )
             yield
         finally:
             os.close(fd)  # closing the descriptor releases the flock
+
+    def check_free(self, key: str, *, label: str | None = None, shared: bool = False) -> None:
+        """Raise EnvironmentBusy now if `hold(key, shared=shared)` would have to wait."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        fd = os.open(self._lock_path(key), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise self._busy(key, label) from None
+        finally:
+            os.close(fd)
 
     @contextlib.contextmanager
     def building(self, prefix: Path) -> Iterator[None]:

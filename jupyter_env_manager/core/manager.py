@@ -256,6 +256,11 @@ class EnvManager(LoggingConfigurable):
             raise EnvironmentNotFound(f"No environment named {name!r}.")
         return env
 
+    def check_idle(self, env: Environment, *, reading: bool = False) -> None:
+        """Refuse now (409 naming the holder) what would find `env` busy: a change while
+        anything runs in it, or a read (`reading`) while it is being changed."""
+        self.locks.check_free(str(env.prefix), label=env.name, shared=reading)
+
     def check_listed(self, env: Environment) -> None:
         """Refuse an environment `list()` does not show: a folder that merely looks like
         one (a project's `.venv`, a prefix nobody registered)."""
@@ -283,7 +288,7 @@ class EnvManager(LoggingConfigurable):
     ) -> AsyncIterator[None]:
         """Hold the env's lock and mark it as under construction; on failure or
         cancellation remove what was made."""
-        async with self.locks.hold(str(prefix), wait=False, label=name):
+        async with self.locks.hold(str(prefix), wait=False, label=name, operation=f"create {name}"):
             with self.locks.building(prefix):
                 try:
                     yield
@@ -384,7 +389,12 @@ class EnvManager(LoggingConfigurable):
         original = self.get(source)
         chosen = self.engine_for(original)
         prefix = self._check_new_name(name, original.kind)
-        async with self._building(prefix, name, progress):
+        # The source only has to hold still: other readers may share it, changes wait.
+        source_lock = self.locks.hold(
+            str(original.prefix), wait=False, label=original.name, shared=True,
+            operation=f"clone {original.name} to {name}",
+        )  # fmt: skip
+        async with source_lock, self._building(prefix, name, progress):
             await chosen.clone(original, prefix, progress)
             self._registered(prefix, chosen)
         return self.get(name)
@@ -392,7 +402,9 @@ class EnvManager(LoggingConfigurable):
     async def remove(self, name: str, *, progress: ProgressCallback = ignore_progress) -> None:
         env = self.get(name)
         self.check_removable(env)
-        async with self.locks.hold(str(env.prefix), wait=False, label=env.name):
+        async with self.locks.hold(
+            str(env.prefix), wait=False, label=env.name, operation=f"remove {env.name}"
+        ):
             await self.engine_for(env).remove(env, progress)
             if env.kind == "conda":
                 discovery.unregister_conda_env(env.prefix, self.locations().environments_txt)
@@ -410,14 +422,17 @@ class EnvManager(LoggingConfigurable):
 
     @asynccontextmanager
     async def _changing(
-        self, name: str, dry_run: bool
+        self, name: str, dry_run: bool, operation: str
     ) -> AsyncIterator[tuple[Environment, Engine]]:
         env = self.get(name)
         if not dry_run and any(_same_path(env.prefix, p) for p in self._protected_prefixes()):
             raise ProtectedEnvironment(
                 f"{env.name!r} runs this server; change it from a terminal, not from here."
             )
-        async with self.locks.hold(str(env.prefix), wait=False, label=env.name):
+        async with self.locks.hold(
+            str(env.prefix), wait=False, label=env.name, operation=f"{operation} in {env.name}",
+            shared=dry_run,
+        ):  # fmt: skip
             yield env, self.engine_for(env)
 
     async def install(
@@ -432,7 +447,7 @@ class EnvManager(LoggingConfigurable):
     ) -> ChangePlan:
         if not specs and not pip:
             raise InvalidRequest("Name at least one package to install.")
-        async with self._changing(name, dry_run) as (env, engine):
+        async with self._changing(name, dry_run, "install") as (env, engine):
             return await engine.install(
                 env, specs, pip=pip, channels=channels, dry_run=dry_run, progress=progress
             )
@@ -446,7 +461,7 @@ class EnvManager(LoggingConfigurable):
         dry_run: bool = False,
         progress: ProgressCallback = ignore_progress,
     ) -> ChangePlan:
-        async with self._changing(name, dry_run) as (env, engine):
+        async with self._changing(name, dry_run, "update") as (env, engine):
             return await engine.update(
                 env, names or None, channels=channels, dry_run=dry_run, progress=progress
             )
@@ -461,7 +476,7 @@ class EnvManager(LoggingConfigurable):
     ) -> ChangePlan:
         if not names:
             raise InvalidRequest("Name at least one package to remove.")
-        async with self._changing(name, dry_run) as (env, engine):
+        async with self._changing(name, dry_run, "uninstall") as (env, engine):
             return await engine.uninstall(env, names, dry_run=dry_run, progress=progress)
 
     async def search(
@@ -492,4 +507,7 @@ class EnvManager(LoggingConfigurable):
                 f"Unknown export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}."
             )
         env = self.get(name)
-        return await self.engine_for(env).export(env, fmt)  # type: ignore[arg-type]
+        async with self.locks.hold(
+            str(env.prefix), wait=False, label=env.name, shared=True, operation=f"export {env.name}"
+        ):
+            return await self.engine_for(env).export(env, fmt)  # type: ignore[arg-type]

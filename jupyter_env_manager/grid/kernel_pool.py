@@ -144,6 +144,11 @@ class KernelPool:
         self._forked = True
         return self._forking_ksm
 
+    def forget_spec_manager(self) -> None:
+        """Build the spec manager anew for the next kernel (its configuration changed)."""
+        self._ksm = None
+        self._forking_ksm = None
+
     async def _start_once(self, kernel_name: str, cwd: str, fork: bool) -> PooledKernel:
         km = AsyncKernelManager(
             kernel_name=kernel_name, kernel_spec_manager=self.spec_manager(fork)

@@ -56,11 +56,30 @@ class KernelTarget:
         }
 
 
-def default_spec_manager() -> KernelSpecManager:
-    """The same kernel names the server offers: environment kernels plus plain ones."""
+#: The config sections that decide which environments a kernel name stands for.
+KERNEL_CONFIG_SECTIONS = ("EnvKernelSpecManager", "EnvManager")
+
+
+def kernel_config_of(ksm: Any) -> dict[str, Any]:
+    """The parts of `ksm`'s config a worker needs to find the same kernels, as plain data."""
+    config = getattr(ksm, "config", None) or {}
+    return {
+        section: dict(config[section]) for section in KERNEL_CONFIG_SECTIONS if section in config
+    }
+
+
+def default_spec_manager(kernel_config: dict[str, Any] | None = None) -> KernelSpecManager:
+    """The same kernel names the server offers: environment kernels plus plain ones, from
+    the Jupyter config files here and what the coordinator passed along."""
+    from traitlets.config import Config
+
+    from ..cli.config import load_config
     from ..kernels.spec_manager import EnvKernelSpecManager
 
-    return EnvKernelSpecManager()
+    config = load_config()
+    if kernel_config:
+        config.merge(Config(kernel_config))
+    return EnvKernelSpecManager(config=config)
 
 
 def _interpreter_prefix(argv0: str) -> str | None:

@@ -117,6 +117,7 @@ class GridSearch:
         worker_processes: bool = False,
         fork_kernels: bool = True,
         tracking: MlflowTracker | None = None,
+        kernel_config: dict[str, Any] | None = None,
     ) -> None:
         if workers is not None and workers < 1:
             raise InvalidGrid(f"workers must be at least 1, got {workers}.")
@@ -133,6 +134,7 @@ class GridSearch:
         self.worker_processes = worker_processes
         self.fork_kernels = fork_kernels
         self.tracking = tracking
+        self.kernel_config = kernel_config
         self.state = "created"
         self.running: dict[int, dict[str, Any]] = {}
         self.executed = 0
@@ -385,6 +387,7 @@ class GridSearch:
                     str(Path(self.record.notebook).parent),
                     self.prefetch,
                     self.fork_kernels,
+                    self.kernel_config,
                     on_error="return",
                 )
                 self._emit("grid_started", message=f"{len(runs)} runs to do")

@@ -9,6 +9,7 @@ server's root directory and must stay inside it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sqlite3
@@ -19,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InvalidRequest
+from ..core.locks import EnvironmentLocks
 from .errors import GridNotFound
+from .kernels import kernel_config_of
 from .notebook import inspect_notebook
 from .plan import plan_grid
 from .results import best_parameters
@@ -100,6 +103,7 @@ class GridService:
         scheduler_address: str | None = None,
         fork_kernels: bool = True,
         max_workers: int | None = None,
+        locks: EnvironmentLocks | None = None,
         log: logging.Logger | None = None,
     ):
         self.root = root.resolve()
@@ -110,8 +114,10 @@ class GridService:
         self.run_options: dict[str, Any] = {
             "scheduler_address": scheduler_address,
             "fork_kernels": fork_kernels,
+            "kernel_config": kernel_config_of(kernel_spec_manager),
         }
         self.max_workers = max_workers
+        self.locks = locks
         self.log = log or logging.getLogger(__name__)
         self._live: dict[str, GridSearch] = {}
         self._tasks: dict[str, asyncio.Task[Any]] = {}
@@ -232,6 +238,9 @@ class GridService:
             timeout=timeout,
             ksm=self.ksm,
         )
+        prefix = plan.target.prefix
+        if self.locks is not None and prefix:
+            self.locks.check_free(prefix, label=plan.target.env_name or prefix, shared=True)
         if out_dir:
             out = resolve_inside(self.root, out_dir, what="out_dir")
             if GridStore.holds_grid(out):
@@ -256,7 +265,8 @@ class GridService:
 
         async def run() -> None:
             try:
-                await search.run(rerun_failed=rerun_failed)
+                async with self._holding_env(search):
+                    await search.run(rerun_failed=rerun_failed)
             except Exception:
                 self.log.exception("Grid %s failed", grid_id)
                 # Not "running" forever: a resume picks up what did not finish.
@@ -271,6 +281,18 @@ class GridService:
                 search.store.close()
 
         self._tasks[grid_id] = asyncio.ensure_future(run())
+
+    def _holding_env(self, search: GridSearch) -> Any:
+        """The grid's environment must not change under its runs: hold it (shared with
+        other readers) for as long as the grid runs."""
+        prefix = search.plan["target"].get("prefix")
+        if self.locks is None or not prefix:
+            return contextlib.nullcontext()
+        return self.locks.hold(
+            prefix, wait=False, shared=True,
+            label=search.plan["target"].get("env_name") or prefix,
+            operation=f"grid search {search.grid_id}",
+        )  # fmt: skip
 
     def resume(self, grid_id: str, *, rerun_failed: bool) -> dict[str, Any]:
         if grid_id in self._tasks:

@@ -66,7 +66,10 @@ class _Runtime:
             target=self.loop.run_forever, name="jem-grid-kernels", daemon=True
         )
         self.thread.start()
-        self.pool = KernelPool(default_spec_manager)
+        #: Where the coordinator's kernel spec manager looks (its EnvKernelSpecManager and
+        #: EnvManager config), so kernel names mean the same environments here.
+        self.kernel_config: dict[str, Any] = {}
+        self.pool = KernelPool(lambda: default_spec_manager(self.kernel_config))
         self.running: dict[str, set[asyncio.Task[Any]]] = {}
         #: Grids cancelled here: their tasks still queued on this worker must not run.
         self.cancelled: set[str] = set()
@@ -208,11 +211,20 @@ def _task_threads_here() -> int:
 
 
 def begin_grid(
-    grid_id: str, kernel_name: str, cwd: str, prefetch: bool = True, fork_kernels: bool = True
+    grid_id: str,
+    kernel_name: str,
+    cwd: str,
+    prefetch: bool = True,
+    fork_kernels: bool = True,
+    kernel_config: dict[str, Any] | None = None,
 ) -> bool:
-    """Before a grid's tasks: forget an earlier cancel of it (a resume) and start spare
-    kernels now, so the first tasks do not wait for them."""
+    """Before a grid's tasks: forget an earlier cancel of it (a resume), look for kernels
+    where the coordinator does, and start spare kernels now, so the first tasks do not
+    wait for them."""
     rt = runtime()
+    if kernel_config is not None and kernel_config != rt.kernel_config:
+        rt.kernel_config = kernel_config
+        rt.pool.forget_spec_manager()
     rt.cancelled.discard(grid_id)
     rt.active.add(grid_id)
 

@@ -103,6 +103,7 @@ class EnvironmentHandler(EnvManagerHandler):
     async def delete(self, name: str) -> None:
         env = self.manager.get(name)
         self.manager.check_removable(env)
+        self.manager.check_idle(env)
         # Over REST only what the panel lists can go: an absolute path to any folder
         # holding pyvenv.cfg or conda-meta/ is not a licence to delete it.
         await asyncio.to_thread(self.manager.check_listed, env)
@@ -121,6 +122,7 @@ class CloneHandler(EnvManagerHandler):
         body = self.json_body({"name"})
         new_name = required_str(body, "name")
         source = self.manager.get(name)
+        self.manager.check_idle(source, reading=True)
         self.manager.check_new_environment(new_name, None, EnvSpec(), kind=source.kind)
 
         async def clone(progress):  # type: ignore[no-untyped-def]

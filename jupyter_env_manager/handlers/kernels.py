@@ -17,6 +17,7 @@ class KernelHandler(EnvManagerHandler):
     @authorized
     async def post(self, name: str) -> None:
         env = self.manager.get(name)
+        self.manager.check_idle(env)
         ksm = self.extensionapp.env_kernel_specs
 
         async def make_kernel(progress):  # type: ignore[no-untyped-def]

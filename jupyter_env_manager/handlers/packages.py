@@ -63,6 +63,7 @@ class PackagesHandler(EnvManagerHandler):
             # A preview changes nothing, so it answers directly.
             self.write_json(await run(True)(lambda event: None))
             return
+        self.manager.check_idle(env)
         operation = "uninstall" if action == "remove" else action
         self.accepted(self.tasks.submit(operation, env.name, run(False)))
 

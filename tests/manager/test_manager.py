@@ -200,3 +200,21 @@ async def test_conda_specs_refused_for_venvs_and_bad_export_format(manager):
     await manager.create("e", EnvSpec(conda=["alpha"]))
     with pytest.raises(InvalidRequest):
         await manager.export("e", "pdf")
+
+
+async def test_shared_holders_coexist_and_block_a_change_naming_the_holder(tmp_path):
+    from jupyter_env_manager.core.errors import EnvironmentBusy
+    from jupyter_env_manager.core.locks import EnvironmentLocks
+
+    locks = EnvironmentLocks(tmp_path / "locks")
+    key = str(tmp_path / "envs" / "a")
+    async with locks.hold(key, wait=False, shared=True, operation="clone a to b", label="a"):
+        async with locks.hold(key, wait=False, shared=True, operation="export a", label="a"):
+            locks.check_free(key, shared=True)  # another reader may come
+        with pytest.raises(EnvironmentBusy, match="clone a to b|export a") as busy:
+            locks.check_free(key, label="a")
+        assert "is busy" in busy.value.message
+        with pytest.raises(EnvironmentBusy):
+            async with locks.hold(key, wait=False, operation="remove a"):
+                pass
+    locks.check_free(key)  # all released
