@@ -120,6 +120,12 @@ def test_conda_syntax_for_a_pypi_engine_is_refused_with_its_pypi_spelling(cli, s
     assert _made(cli) == []
 
 
+def test_the_pip_layer_of_a_conda_env_refuses_conda_pins_the_same_way(cli):
+    line = _one_error_line(cli("create", "-n", "demo", "alpha", "--pip", "tiny-pkg=1.2"))
+    assert line.endswith("Write it as 'tiny-pkg==1.2.*'.")
+    assert _made(cli) == []
+
+
 def test_install_into_a_venv_takes_pypi_requirements_and_refuses_conda_pins(cli):
     assert cli("create", "-n", "ml", "--engine", "uv").returncode == 0
 

@@ -9,9 +9,8 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from ..errors import InvalidRequest
+from ..pypi_requirements import pypi_requirements
 
 try:  # rattler may be missing; RattlerEngine.is_available() reports it, imports must not fail.
     from rattler import MatchSpec
@@ -42,16 +41,12 @@ def parse_specs(specs: Iterable[str]) -> list[MatchSpec]:
 
 
 def validate_pip(requirements: Iterable[str] | None) -> list[str]:
-    checked = []
-    for requirement in requirements or []:
-        if not isinstance(requirement, str) or not requirement.strip():
-            raise InvalidRequest(f"Invalid pip requirement {requirement!r}: it is empty.")
-        try:
-            Requirement(requirement)
-        except InvalidRequirement as exc:
-            raise InvalidRequest(f"Invalid pip requirement {requirement!r}: {exc}") from None
-        checked.append(requirement.strip())
-    return checked
+    """The pip layer's requirements, checked like a venv's (conda syntax gets its
+    PyPI spelling)."""
+    given = list(requirements or [])
+    pypi_requirements(given)
+    # As typed (stripped): the pip layer records what the user asked for.
+    return [text.strip() for text in given]
 
 
 def validate_channels(channels: Sequence[str]) -> list[str]:
