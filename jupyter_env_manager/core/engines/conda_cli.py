@@ -24,7 +24,7 @@ from typing import ClassVar
 
 from ..conda_export import parse_lock, render_requirements
 from ..conda_prefix import read_history
-from ..errors import EngineUnavailable, InvalidRequest, Unsatisfiable
+from ..errors import EngineFailure, EngineUnavailable, InvalidRequest, Unsatisfiable
 from ..info import tool_version
 from ..models import (
     ChangeAction,
@@ -128,8 +128,9 @@ class CondaCliEngine(Engine):
 
     name: ClassVar[str] = "conda"
     kind = "conda"
-    #: Extra flags for commands that change a prefix. conda's `-vv` makes it log each
-    #: package it (un)links before touching the prefix, which a safe cancel needs.
+    #: Extra flags for commands that change an existing prefix. conda's `-vv` makes it
+    #: log each package it (un)links before touching the prefix, which a safe cancel
+    #: needs (it also turns conda's JSON errors into tracebacks: see _transaction).
     transaction_flags: ClassVar[tuple[str, ...]] = ()
     #: Whether a cancel can tell "not started linking" (see conda_transaction).
     knows_commit_point: ClassVar[bool] = False
@@ -261,7 +262,7 @@ class CondaCliEngine(Engine):
             specs.append("pip")
         progress(ProgressEvent(stage="solve", message=f"Creating {prefix} with {self.name}"))
         await self._change(
-            ["create", "--prefix", prefix, "--yes", "--json", *self.transaction_flags]
+            ["create", "--prefix", prefix, "--yes", "--json"]
             + [*self._channel_args(spec.channels), "--", *specs],
             progress,
             stage="create",
@@ -275,8 +276,7 @@ class CondaCliEngine(Engine):
     ) -> None:
         if self.name == "conda":
             await self._change(
-                ["create", "--prefix", prefix, "--clone", source.prefix, "--yes", "--json"]
-                + list(self.transaction_flags),
+                ["create", "--prefix", prefix, "--clone", source.prefix, "--yes", "--json"],
                 progress,
                 stage="clone",
                 existing=False,
@@ -301,8 +301,7 @@ class CondaCliEngine(Engine):
             lock_file = Path(tmp) / "lock.txt"
             lock_file.write_text(lock_text, encoding="utf-8")
             await self._change(
-                ["create", "--prefix", prefix, "--yes", "--json", *self.transaction_flags]
-                + ["--file", lock_file],
+                ["create", "--prefix", prefix, "--yes", "--json", "--file", lock_file],
                 progress,
                 stage="create",
                 existing=False,
@@ -413,7 +412,16 @@ class CondaCliEngine(Engine):
         flags: list[str | os.PathLike[str]] = ["--yes", "--json"]
         flags += ["--dry-run"] if dry_run else list(self.transaction_flags)
         full = [*args[:split], *flags, *args[split:]]
-        result = await self._change(full, progress, stage=stage, existing=True, dry_run=dry_run)
+        try:
+            result = await self._change(full, progress, stage=stage, existing=True, dry_run=dry_run)
+        except EngineFailure as failure:
+            if dry_run or not self.transaction_flags or "exception" in failure.details:
+                raise
+            # With -vv conda prints a traceback instead of its JSON error. Solver and
+            # channel errors come back the same from a dry run, with their details.
+            preview = [*args[:split], "--yes", "--json", "--dry-run", *args[split:]]
+            await self._change(preview, progress, stage=stage, existing=True, dry_run=True)
+            raise
         if not result.stdout.strip():
             # mamba 2 printed nothing for an empty transaction (mamba-org/mamba#3583).
             return ChangePlan(changes=(), dry_run=dry_run)

@@ -289,6 +289,7 @@ _BAD_INPUT_ERRORS = {
     "PackagesNotFoundInPrefixError",
 }
 _NOTHING_PROVIDES_RE = re.compile(r"nothing provides requested (\S+)")
+_TRACEBACK_LAST_RE = re.compile(r"^conda(?:\.\w+)*\.(\w+): (.*)$", re.MULTILINE)
 _SUBDIR_RE = re.compile(r"/(?:noarch|(?:linux|osx|win|emscripten|wasi|zos)-[A-Za-z0-9_]+)/?$")
 
 
@@ -346,6 +347,14 @@ def error_from_output(tool: str, returncode: int, stdout: str, stderr: str) -> E
             f"{tool} could not solve the request: {one_line(text)}",
             details={"tool": tool, "output": text[-4000:]},
         )
+    raised = _TRACEBACK_LAST_RE.findall(text)
+    if raised:
+        # conda run with -vv prints its exception as a traceback, not as JSON.
+        kind, message = raised[-1]
+        return EngineFailure(
+            f"{tool} failed: {one_line(message) or kind}",
+            details={"tool": tool, "returncode": returncode, "output": text[-4000:]},
+        )
     return EngineFailure(
         f"{tool} exited with code {returncode}: {one_line(text) or 'no output'}",
         details={"tool": tool, "returncode": returncode},
@@ -364,11 +373,15 @@ def _error_from_json(tool: str, data: dict[str, Any]) -> EnvManagerError:
         return Unsatisfiable(one_line(first), details=details)
     if kind in _UNSAT_ERRORS:
         conflicts = _conflicts(data)
-        message = (
-            f"These packages cannot be installed together: {conflicts}."
-            if conflicts
-            else f"{tool} could not satisfy the request: {one_line(first)}"
-        )
+        guidance = data.get("guidance")
+        summary = guidance.get("summary") if isinstance(guidance, dict) else None
+        if conflicts:
+            message = f"These packages cannot be installed together: {conflicts}."
+        elif isinstance(summary, str) and first.rstrip(":") in ("", kind):
+            # conda 26 leaves the message empty when the classic solver finds no chain.
+            message = f"{tool}: {summary}"
+        else:
+            message = f"{tool} could not satisfy the request: {one_line(first)}"
         return Unsatisfiable(one_line(message, 600), details=details)
     if kind == "UnavailableInvalidChannel":
         channel = data.get("channel_url") or data.get("channel_name") or "?"
