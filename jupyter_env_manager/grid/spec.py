@@ -189,11 +189,11 @@ def _parse_range(arguments: str, where: str) -> list[Any]:
     return values
 
 
-def parse_sweep(text: str) -> tuple[str, list[Any]]:
-    """`name=v1,v2` (or `name=range(1,5)`) -> (name, [v1, v2])."""
+def parse_sweep(text: str, *, where: str | None = None) -> tuple[str, list[Any]]:
+    """`name=v1,v2` (or `name=range(1,5)`) -> (name, [v1, v2]); `where` starts errors."""
     name, sep, values_text = text.partition("=")
     name = name.strip()
-    where = f"--param {text}"
+    where = where or f"--param {text}"
     if not sep:
         raise InvalidGrid(f"{where}: expected NAME=VALUE1,VALUE2,... (e.g. alpha=1e-3,1e-4).")
     _check_name(name, where)

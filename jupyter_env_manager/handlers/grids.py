@@ -10,6 +10,7 @@ from tornado import web
 from ..core.errors import InvalidRequest
 from ..grid.service import GridService
 from ..grid.spec import grid_from_sweeps
+from ..grid.value_fields import preview
 from .base import EnvManagerHandler
 from .validation import boolean, optional_str, required_str, str_list
 
@@ -80,6 +81,21 @@ class GridInspectHandler(GridHandlerBase):
         body = self.json_body({"notebook"})
         notebook = required_str(body, "notebook")
         self.write_json(await asyncio.to_thread(self.grids.inspect, notebook))
+
+
+class GridValuesHandler(GridHandlerBase):
+    """Parse the grid form's raw value fields with the CLI's grammar, for its preview."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body({"values"})
+        fields = body.get("values")
+        if not isinstance(fields, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in fields.items()
+        ):
+            raise InvalidRequest("'values' must map parameter names to the text typed for them.")
+        self.write_json(preview(fields))
 
 
 class GridHandler(GridHandlerBase):

@@ -9,6 +9,7 @@ from .grids import (
     GridResultsHandler,
     GridResumeHandler,
     GridsHandler,
+    GridValuesHandler,
 )
 from .info import InfoHandler
 from .kernels import KernelHandler
@@ -33,6 +34,7 @@ def api_routes() -> list[tuple[str, type]]:
         (rf"{API_PREFIX}/packages/search", SearchHandler),
         (rf"{API_PREFIX}/grids", GridsHandler),
         (rf"{API_PREFIX}/grids/inspect", GridInspectHandler),
+        (rf"{API_PREFIX}/grids/values", GridValuesHandler),
         (rf"{API_PREFIX}/grids/{_GRID}", GridHandler),
         (rf"{API_PREFIX}/grids/{_GRID}/resume", GridResumeHandler),
         (rf"{API_PREFIX}/grids/{_GRID}/results", GridResultsHandler),

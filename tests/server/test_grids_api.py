@@ -171,3 +171,36 @@ async def test_grids_started_together_get_their_own_folders(api, notebook, jp_ro
     for started in (first, second):
         grid = await _finished(api, started["grid_id"])
         assert grid["counts"]["ok"] == 2, grid
+
+
+@pytest.mark.parametrize(
+    ("fields", "parameters", "runs", "errors"),
+    [
+        # The CLI's grammar, not JavaScript's: 1.0 stays a float, TRUE a bool, inf a float.
+        ({"x": "1.0, 2", "flag": "TRUE,false", "tol": "inf,1e-3"},
+         {"x": [("1.0", "float"), ("2", "int")], "flag": [("True", "bool"), ("False", "bool")],
+          "tol": [("inf", "float"), ("0.001", "float")]}, 8, {}),
+        ({"n": "range(1, 4)", "s": "'a,b', c"},
+         {"n": [("1", "int"), ("2", "int"), ("3", "int")], "s": [("'a,b'", "str"), ("'c'", "str")]},
+         6, {}),
+        ({"x": "1,,2", "y": "3"}, {"y": [("3", "int")]}, None, {"x": "empty value"}),
+        ({"x": ""}, {}, None, {"x": "no values"}),
+    ],
+)  # fmt: skip
+async def test_value_fields_are_parsed_by_the_server(api, fields, parameters, runs, errors):
+    code, body = await api.call("POST", "grids", "values", body={"values": fields})
+    assert code == 200, body
+    shown = {
+        name: [(v["text"], v["type"]) for v in values]
+        for name, values in body["parameters"].items()
+    }
+    assert shown == parameters
+    assert body["runs"] == runs
+    assert set(body["errors"]) == set(errors)
+    for name, fragment in errors.items():
+        assert fragment in body["errors"][name]
+
+
+async def test_value_fields_refuse_a_malformed_body(api):
+    code, body = await api.call("POST", "grids", "values", body={"values": {"x": 3}})
+    assert code == 400 and "'values' must map" in body["message"]
