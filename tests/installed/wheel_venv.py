@@ -83,8 +83,8 @@ def check_wheel(wheel: Path) -> None:
         raise InstallError(f"{wheel.name} lacks {', '.join(missing)}")
 
 
-def install_venv(venv: Path, requirements: list[str]) -> Path:
-    """A fresh venv holding `requirements`, compiled to bytecode as pip does by default.
+def install_venv(venv: Path, requirements: list[str], python: str | None = None) -> Path:
+    """A fresh venv of `python` holding `requirements`, compiled to bytecode as pip does.
 
     uv skips compiling unless asked, and this machine sets PYTHONDONTWRITEBYTECODE:
     without .pyc files every kernel and server start would recompile its imports.
@@ -94,7 +94,7 @@ def install_venv(venv: Path, requirements: list[str]) -> Path:
     uv = uv_executable()
     env = {**os.environ, "UV_COMPILE_BYTECODE": "1"}
     env.pop("VIRTUAL_ENV", None)
-    _run([uv, "venv", "--quiet", "--python", _python_for_venv(), str(venv)], env=env)
+    _run([uv, "venv", "--quiet", "--python", python or _python_for_venv(), str(venv)], env=env)
     _run([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
           *requirements], env=env)  # fmt: skip
     return venv
