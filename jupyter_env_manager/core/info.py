@@ -1,13 +1,17 @@
-"""What this installation can do: package version and the engines found.
+"""What this installation can do: package version, the engines found, and which
+conda the conda engine drives (path, version, solver, root, envs dirs).
 
 Version probes start subprocesses, so the result is computed once per process
 and kept; tools do not appear or vanish while a server runs often enough to
-justify probing on every request.
+justify probing on every request. `conda info --json` (seconds) runs once per
+executable, shared with discovery's fallback (`conda_config.conda_info`); callers
+on an event loop run `collect_info` in a thread.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shutil
 import subprocess
@@ -15,6 +19,7 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 
 from .. import __version__
+from . import conda_config
 
 CONDA_TOOLS = ("conda", "mamba", "micromamba")
 _VERSION_RE = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:[.\w-]*)?)")
@@ -96,8 +101,34 @@ def detect_engines() -> tuple[EngineInfo, ...]:
     return tuple(engines)
 
 
-def collect_info() -> dict[str, object]:
+def _is_conda(executable: str) -> bool:
+    # mamba 2 and micromamba answer `info --json` in their own shapes, without a solver.
+    return os.path.basename(executable).split(".")[0].lower() == "conda"
+
+
+def conda_in_use(conda_executable: str | None = None) -> dict[str, object] | None:
+    """The conda the conda engine runs (the configured one, else `conda` on PATH), as
+    it describes itself; None when there is none."""
+    configured = conda_executable if conda_executable and _is_conda(conda_executable) else None
+    path = configured or shutil.which("conda")
+    if not path:
+        return None
+    info = conda_config.conda_info(path) or {}
+    solver = info.get("solver")
+    if isinstance(solver, dict):
+        solver = solver.get("name")
+    return {
+        "path": path,
+        "version": info.get("conda_version") or tool_version(path, "conda"),
+        "solver": solver if isinstance(solver, str) else None,
+        "root_prefix": info.get("root_prefix"),
+        "envs_dirs": info.get("envs_dirs") or [],
+    }
+
+
+def collect_info(conda_executable: str | None = None) -> dict[str, object]:
     return {
         "version": __version__,
         "engines": [engine.to_json() for engine in detect_engines()],
+        "conda": conda_in_use(conda_executable),
     }
