@@ -7,6 +7,7 @@ so this is the whole ranking: it makes `numpy` first for "numpy", not `numpy-ext
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 
 
@@ -20,5 +21,8 @@ def ranked(needle: str, names: Iterable[str], limit: int | None = None) -> list[
 
     Ranking before cutting keeps the exact name even when thousands of names match.
     """
-    hits = sorted({name for name in names if needle in name}, key=lambda n: match_rank(needle, n))
-    return hits if limit is None else hits[:limit]
+    hits = {name for name in names if needle in name}
+    if limit is None:
+        return sorted(hits, key=lambda name: match_rank(needle, name))
+    # A one-letter query matches most of PyPI: keep the best `limit` without sorting all.
+    return heapq.nsmallest(limit, hits, key=lambda name: match_rank(needle, name))

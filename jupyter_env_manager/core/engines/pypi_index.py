@@ -15,6 +15,7 @@ import json
 import os
 import re
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from ..errors import EngineFailure, InvalidRequest
+from ..errors import ChannelUnreachable, EngineFailure, InvalidRequest
 from ..models import Package
 from ..search_rank import ranked
 from ..site_packages import normalize_name
@@ -111,37 +112,75 @@ async def search_index(
     Results carry no version (`version == ""`): the project list has none, and
     fetching each project's page would cost a request per hit.
     """
-    names = await _index_names(index_url or DEFAULT_INDEX_URL, cache_dir, timeout)
-    hits = ranked(needle, (normalize_name(n) for n in names), MAX_INDEX_RESULTS)
     index = index_url or DEFAULT_INDEX_URL
+    names = await _index_names(index, cache_dir, timeout)
+    # PyPI lists ~900k projects: filtering them takes a good part of a second, which
+    # must not stall the server's event loop.
+    hits = await asyncio.to_thread(ranked, needle, names, MAX_INDEX_RESULTS)
     return [Package(name=name, version="", source="pypi", channel=index) for name in hits]
 
 
-async def _index_names(url: str, cache_dir: Path, timeout: float) -> list[str]:
-    key = hashlib.sha256(url.encode()).hexdigest()[:16]
-    cache = cache_dir / f"index-projects-{key}.json"
-    with contextlib.suppress(OSError, ValueError):
+def _cache_file(cache_dir: Path, url: str) -> Path:
+    return cache_dir / f"index-projects-{hashlib.sha256(url.encode()).hexdigest()[:16]}.json"
+
+
+def _read_cached_names(cache: Path, url: str) -> list[str] | None:
+    """The normalised names cached for `url`, if fresh."""
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         data = json.loads(cache.read_text())
         if time.time() - data["fetched"] < SEARCH_CACHE_SECONDS and data["url"] == url:
-            return list(data["names"])
+            names = list(data["names"])
+            # Caches written before names were stored normalised.
+            return names if data.get("normalized") else [normalize_name(n) for n in names]
+    return None
+
+
+def _cache_names(body: bytes, content_type: str, url: str, cache: Path) -> list[str]:
+    """Parse a project list and keep its normalised names on disk for a day:
+    normalising them is most of a search's cost, so it is done once per fetch."""
+    names = sorted({normalize_name(n) for n in _parse_project_list(body, content_type)})
+    payload = {"url": url, "fetched": time.time(), "normalized": True, "names": names}
+    with contextlib.suppress(OSError):  # an unwritable cache costs speed, not the search
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps(payload))
+        tmp.replace(cache)
+    return names
+
+
+async def _index_names(url: str, cache_dir: Path, timeout: float) -> list[str]:
+    cache = _cache_file(cache_dir, url)
+    cached = await asyncio.to_thread(_read_cached_names, cache, url)
+    if cached is not None:
+        return cached
     try:
         body, content_type = await asyncio.wait_for(
             asyncio.to_thread(_http_get, url, timeout),
             timeout=timeout,
         )
-        names = _parse_project_list(body, content_type)
     except (asyncio.TimeoutError, TimeoutError):
-        raise EngineFailure(
+        raise ChannelUnreachable(
             f"The package index {url} did not answer within {timeout:g} s; "
             "try again later or configure a closer index."
         ) from None
-    except (OSError, ValueError) as error:
-        raise EngineFailure(f"Could not read the project list of {url}: {error}.") from None
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"url": url, "fetched": time.time(), "names": names}))
-    tmp.replace(cache)
-    return names
+    except urllib.error.HTTPError as error:
+        raise ChannelUnreachable(
+            f"The package index {url} could not be read: it answered HTTP {error.code}."
+        ) from None
+    except OSError as error:
+        reason = getattr(error, "reason", None) or error
+        raise ChannelUnreachable(
+            f"The package index {url} could not be reached: {_oneline(reason)}."
+        ) from None
+    try:
+        return await asyncio.to_thread(_cache_names, body, content_type, url, cache)
+    except (ValueError, AttributeError, TypeError) as error:
+        raise EngineFailure(f"The project list of {url} is not a simple index: {error}.") from None
+
+
+def _oneline(reason: object) -> str:
+    text = str(getattr(reason, "strerror", None) or reason)
+    return " ".join(text.split()).rstrip(".")
 
 
 async def index_hashes(
