@@ -26,22 +26,24 @@ def cli(tmp_path: Path, local_channel: str, wheelhouse: Path):
     config_dir = tmp_path / "config"
     home.mkdir()
     config_dir.mkdir()
-    (config_dir / "jupyter_env_manager_config.json").write_text(
-        json.dumps(
-            {
-                "EnvManager": {
-                    "default_engine": "rattler",
-                    "channels": [local_channel],
-                    "envs_dirs": [str(tmp_path / "envs")],
-                    "venvs_dir": str(tmp_path / "venvs"),
-                    "find_links": [str(wheelhouse)],
-                    "rattler_cache_dir": str(tmp_path / "cache"),
-                    "locks_dir": str(tmp_path / "locks"),
-                    "offline": True,
-                }
-            }
+    config = {
+        "default_engine": "rattler",
+        "channels": [local_channel],
+        "envs_dirs": [str(tmp_path / "envs")],
+        "venvs_dir": str(tmp_path / "venvs"),
+        "find_links": [str(wheelhouse)],
+        "rattler_cache_dir": str(tmp_path / "cache"),
+        "locks_dir": str(tmp_path / "locks"),
+        "offline": True,
+    }
+
+    def configure(**changes: object) -> None:
+        config.update(changes)
+        (config_dir / "jupyter_env_manager_config.json").write_text(
+            json.dumps({"EnvManager": config})
         )
-    )
+
+    configure()
     env = {
         **os.environ,
         "HOME": str(home),
@@ -64,6 +66,7 @@ def cli(tmp_path: Path, local_channel: str, wheelhouse: Path):
         )
 
     run.tmp = tmp_path  # type: ignore[attr-defined]
+    run.configure = configure  # type: ignore[attr-defined]
     return run
 
 
@@ -184,6 +187,13 @@ def test_create_from_an_unreachable_channel_fails_in_one_line_and_leaves_nothing
     ]
     assert "Caused by" not in done.stderr
     assert _made(cli) == []
+
+
+def test_pypi_search_on_a_refusing_index_says_which_and_why_in_one_line(cli, refusing_port):
+    index = f"http://127.0.0.1:{refusing_port}/simple/"
+    cli.configure(find_links=[], offline=False, pypi_index_url=index)
+    line = _one_error_line(cli("search", "alpha", "--pypi"))
+    assert line == f"error: The package index {index} could not be reached: Connection refused."
 
 
 # ------------------------------------------------------------ names
