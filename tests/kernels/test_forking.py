@@ -132,12 +132,10 @@ async def test_interrupt_and_shutdown_reach_the_forked_kernel(
     try:
         msg_id = kernel.kc.execute("import time\ntime.sleep(60)")
         await asyncio.sleep(1.0)
-        started = time.monotonic()
         await kernel.km.interrupt_kernel()
         reply = await shell_reply(kernel.kc, msg_id, 30)
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "KeyboardInterrupt"
-        assert time.monotonic() - started < 20
         assert await kernel.km.is_alive()
         kernel.kc.stop_channels()
         await kernel.km.shutdown_kernel(now=True)
@@ -176,10 +174,11 @@ def test_interpreter_without_ipykernel_is_refused_once(tmp_path: Path) -> None:
     env = {"PATH": os.environ["PATH"]}
     with pytest.raises(TemplateUnavailable, match="ipykernel is not importable"):
         template_for(interpreter, env)
-    started = time.monotonic()
+    # Remembered, not started again: with the interpreter gone a new start would fail
+    # another way.
+    (tmp_path / "bare" / "bin" / "python").unlink()
     with pytest.raises(TemplateUnavailable, match="ipykernel is not importable"):
         template_for(interpreter, env)
-    assert time.monotonic() - started < 0.05  # remembered, not started again
     forking.close_templates()
 
 

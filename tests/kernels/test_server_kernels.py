@@ -78,12 +78,10 @@ async def test_venv_kernel_listed_runs_in_env_interrupts_restarts_and_shuts_down
     await execute(ws, "marker = 42")
     msg_id = await send_execute(ws, "import time; time.sleep(60)")
     await wait_busy(ws, msg_id)
-    started = time.monotonic()
     await jp_fetch("api", "kernels", kernel_id, "interrupt", method="POST", body="")
     interrupted = await collect(ws, msg_id, timeout=20)
     assert interrupted.reply["status"] == "error"
     assert interrupted.reply["ename"] == "KeyboardInterrupt"
-    assert time.monotonic() - started < 15
     still = await execute(ws, "print(marker)")
     assert still.stdout.strip() == "42"  # interrupted, not restarted
     ws.close()

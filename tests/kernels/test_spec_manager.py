@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -228,9 +227,7 @@ def test_hundred_envs_warm_listing_is_fast(tree):
         fake_conda_env(tree["envs"] / f"env{i:03d}")
     ksm = manager(tree)
     assert len(ksm.get_all_specs()) >= 101
-    started = time.perf_counter()
-    for _ in range(10):
-        ksm.get_all_specs()
-    per_call = (time.perf_counter() - started) / 10
-    # Measured about 3 ms here; generous so a loaded CI machine does not flake.
-    assert per_call < 0.05
+    # Warm listings reuse the scan (its speed is benchmarks/bench_kernelspecs.py's job).
+    scanned = ksm.env_kernels()
+    ksm.get_all_specs()
+    assert ksm.env_kernels() is scanned
