@@ -45,8 +45,5 @@ c.EnvManagerApp.warm_search_index = False
 
 c.EnvKernelSpecManager.environments_txt = str(_state / "environments.txt")
 c.EnvKernelSpecManager.root_prefix = ""
-# `--config FILE` makes the server skip jupyter_server_config.d, where the package
-# enables its kernel spec manager; environment kernels need it here too.
-c.ServerApp.kernel_spec_manager_class = (
-    "jupyter_env_manager.kernels.spec_manager.EnvKernelSpecManager"
-)
+# No kernel_spec_manager_class here: the extension chooses EnvKernelSpecManager
+# itself when nobody configured one, and these tests check that it did.

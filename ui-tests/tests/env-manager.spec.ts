@@ -1,6 +1,5 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import fs from 'fs';
-import path from 'path';
 
 import {
   API,
@@ -9,18 +8,9 @@ import {
   openSidebar,
   parseYaml,
   removeQuietly,
+  screenshot,
   uniqueName
 } from './helpers';
-
-const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
-
-async function screenshot(
-  locator: ReturnType<IJupyterLabPageFixture['locator']>,
-  name: string
-): Promise<void> {
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await locator.screenshot({ path: path.join(SCREENSHOTS, name) });
-}
 
 test.describe('jupyter-env-manager', () => {
   test('loads without errors', async ({ page }) => {
@@ -62,6 +52,14 @@ test.describe('jupyter-env-manager', () => {
     await expect(panel.locator('.jp-EnvManager-engine')).toHaveCount(
       info.engines.length
     );
+
+    // With no kernel spec manager configured, the extension chose its own:
+    // environment kernels come from it, and the panel has nothing to warn of.
+    expect(info.kernels).toMatchObject({
+      spec_manager: expect.stringContaining('EnvKernelSpecManager'),
+      env_kernels: 'spec-manager'
+    });
+    await expect(panel.locator('.jp-EnvManager-notice')).toHaveCount(0);
   });
 
   test('the Launcher shows a "New environment" card', async ({ page }) => {
@@ -87,33 +85,76 @@ test.describe('jupyter-env-manager', () => {
     await expect(dialog).toHaveCount(0);
   });
 
-  test('an invalid name is refused inline and creates nothing', async ({
+  test('an invalid name is said as it is typed, and Create stays disabled', async ({
     page,
     request
   }) => {
     const before = await environments(request);
     const dialog = await openNewEnvironmentDialog(page);
     const name = dialog.locator('#jem-name');
+    const error = dialog.locator('#jem-name-error');
+    const create = dialog.getByRole('button', { name: 'Create' });
+
+    // A fresh dialog blames nothing yet, but cannot create without a name.
+    await expect(error).toHaveText('');
+    await expect(create).toBeDisabled();
 
     await name.fill('bad name!');
-    const error = dialog.locator('#jem-name-error');
     await expect(error).toContainText('letters, digits');
     await expect(name).toHaveAttribute('aria-invalid', 'true');
+    await expect(create).toBeDisabled();
 
     await name.fill('base');
     await expect(error).toContainText('reserved');
+    await expect(create).toHaveAttribute('title', /reserved/);
 
-    // Create is refused while the name is wrong: the dialog stays.
-    await dialog.getByRole('button', { name: 'Create' }).click();
+    // Typed, then cleared: the empty name is said at once, not on Create.
+    await name.fill('');
+    await expect(error).toHaveText('Environment name must not be empty.');
+    await expect(create).toBeDisabled();
+    // Enter does not get around the disabled button either.
+    await name.press('Enter');
     await expect(dialog).toBeVisible();
-    await expect(error).toContainText('reserved');
 
     await name.fill('fine-name');
     await expect(error).toHaveText('');
     await expect(name).toHaveAttribute('aria-invalid', 'false');
+    await expect(create).toBeEnabled();
 
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect(dialog).toHaveCount(0);
+    expect(await environments(request)).toEqual(before);
+  });
+
+  test('a create the server refuses comes back as typed, with its reason', async ({
+    page,
+    request
+  }) => {
+    const before = await environments(request);
+    const dialog = await openNewEnvironmentDialog(page);
+    const name = uniqueName('galata-refused');
+    await dialog.locator('#jem-name').fill(name);
+    await dialog.locator('#jem-engine').selectOption('uv');
+    await dialog.locator('#jem-python').fill('3.11');
+    // A conda-only spec a PyPI venv cannot take: refused by the server only.
+    await dialog.locator('#jem-packages').fill('conda-forge::numpy');
+    await dialog
+      .getByRole('button', { name: 'Add to Packages (PyPI)' })
+      .click();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+
+    const again = page.locator('.jp-Dialog');
+    await expect(again.locator('.jp-EnvManager-serverError')).toContainText(
+      'The server refused:'
+    );
+    await expect(again.locator('#jem-name')).toHaveValue(name);
+    await expect(again.locator('#jem-engine')).toHaveValue('uv');
+    await expect(again.locator('#jem-python')).toHaveValue('3.11');
+    await expect(again.locator('.jp-EnvManager-chip')).toHaveText([
+      'conda-forge::numpy×'
+    ]);
+    await again.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
     expect(await environments(request)).toEqual(before);
   });
 
@@ -137,12 +178,22 @@ test.describe('jupyter-env-manager', () => {
       await dialog.getByRole('button', { name: 'Create' }).click();
       await expect(dialog).toHaveCount(0);
 
-      // Progress, then the environment in the sidebar.
+      // Progress, then the environment in the sidebar. The task's card and
+      // toast close themselves: looked for while the task runs, not after.
       const panel = await openSidebar(page);
       const item = panel.locator(
         `.jp-EnvManager-env[data-env-name="${envName}"]`
       );
-      await expect(item).toBeVisible({ timeout: 180000 });
+      const card = panel.locator('.jp-EnvManager-task', { hasText: envName });
+      await Promise.all([
+        expect(card).toHaveAttribute('data-status', 'succeeded', {
+          timeout: 180000
+        }),
+        expect(
+          page.locator('.jp-Notification-Toast-success', { hasText: envName })
+        ).toBeVisible({ timeout: 180000 })
+      ]);
+      await expect(item).toBeVisible({ timeout: 30000 });
       await expect(item.locator('.jp-EnvManager-badge')).toHaveText('uv');
       await expect(item.locator('.jp-EnvManager-python')).toContainText(
         'Python 3.11'
@@ -150,14 +201,8 @@ test.describe('jupyter-env-manager', () => {
       await expect(item.locator('.jp-EnvManager-kernelStatus')).toHaveText(
         'kernel'
       );
-      await expect(
-        panel.locator('.jp-EnvManager-task[data-status="succeeded"]', {
-          hasText: envName
-        })
-      ).toBeVisible();
-      await expect(
-        page.locator('.jp-Notification-Toast-success', { hasText: envName })
-      ).toBeVisible();
+      // A card of a task that succeeded goes by itself after a few seconds.
+      await expect(card).toHaveCount(0, { timeout: 30000 });
 
       const env = (await environments(request)).find(e => e.name === envName)!;
       expect(env).toBeTruthy();

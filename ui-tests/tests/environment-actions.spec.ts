@@ -7,10 +7,12 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { APIRequestContext } from '@playwright/test';
+import { execFile } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { pathToFileURL } from 'url';
+import { promisify } from 'util';
 
 import {
   API,
@@ -28,6 +30,41 @@ import {
   task,
   uniqueName
 } from './helpers';
+
+/** The CLI of the Python the server runs on (ui-tests run with its venv on PATH). */
+const CLI = process.env.JEM_CLI ?? 'jupyter-env-manager';
+
+/**
+ * Run the CLI as in another terminal, on the test server's folders (given by
+ * the server's state folder, where its venvs are).
+ */
+async function cli(state: string, ...args: string[]): Promise<string> {
+  const config = localTempDir('jem-galata-cli-config');
+  try {
+    fs.writeFileSync(
+      path.join(config, 'jupyter_env_manager_config.json'),
+      JSON.stringify({
+        EnvManager: {
+          venvs_dir: path.join(state, 'venvs'),
+          envs_dirs: [path.join(state, 'envs')],
+          locks_dir: path.join(state, 'locks'),
+          rattler_cache_dir: path.join(state, 'rattler-cache')
+        }
+      })
+    );
+    const { stdout } = await promisify(execFile)(CLI, args, {
+      env: {
+        ...process.env,
+        JUPYTER_CONFIG_DIR: config,
+        JUPYTER_DATA_DIR: path.join(state, 'jupyter-data')
+      },
+      timeout: 240000
+    });
+    return stdout;
+  } finally {
+    fs.rmSync(config, { recursive: true, force: true });
+  }
+}
 
 /** Two small pure-Python wheels at fixed versions: what the tests check for. */
 const PINNED = ['iniconfig==2.0.0', 'six==1.16.0'];
@@ -430,15 +467,21 @@ test.describe('environment actions', () => {
       const chosen = dialog.locator('.jp-EnvManager-chosenFile');
       await expect(chosen).toHaveText('No file chosen');
 
-      // No file yet: Create is refused, the dialog stays.
-      await dialog.getByRole('button', { name: 'Create' }).click();
+      // No file yet: said at once, and Create cannot be pressed.
+      const create = dialog.getByRole('button', { name: 'Create' });
       await expect(dialog.locator('#jem-file-error')).toHaveText(
+        'Choose an environment.yml or requirements file.'
+      );
+      await expect(create).toBeDisabled();
+      await expect(create).toHaveAttribute(
+        'title',
         'Choose an environment.yml or requirements file.'
       );
 
       await dialog.locator('input[type="file"]').setInputFiles(file);
       await expect(chosen).toHaveText('Using requirements.txt');
       await expect(dialog.locator('#jem-file-error')).toHaveText('');
+      await expect(create).toBeEnabled();
       await dialog.locator('#jem-name').fill(name);
       // Left on "Automatic": a requirements file makes a uv venv.
       await expect(dialog.locator('#jem-engine')).toHaveValue('auto');
@@ -484,8 +527,23 @@ test.describe('environment actions', () => {
       const item = envItem(panel, name);
       await expect(item).toBeVisible({ timeout: 30000 });
 
-      /** Export as `format`, saved as `filename`; answer the file's text. */
-      const exportTo = async (format: string, filename: string) => {
+      const savedText = async (filename: string) => {
+        const response = await request.get(
+          `/api/contents/${tmpPath}/${filename}?content=1&type=file&format=text`
+        );
+        expect(response.ok()).toBeTruthy();
+        return (await response.json()).content as string;
+      };
+
+      /**
+       * Export as `format`, saved as `filename`; answer the file's text. When a
+       * file of that name is there, the replace question gets `answer`.
+       */
+      const exportTo = async (
+        format: string,
+        filename: string,
+        answer: 'Replace' | 'Keep it' | null = null
+      ) => {
         await openSidebar(page);
         await item.getByRole('button', { name: `Export ${name}` }).click();
         const dialog = page.locator('.jp-Dialog');
@@ -502,6 +560,22 @@ test.describe('environment actions', () => {
         const downloaded = await downloading;
         expect(downloaded.suggestedFilename()).toBe(filename);
         const text = fs.readFileSync(await downloaded.path(), 'utf-8');
+        if (answer) {
+          const ask = page.locator('.jp-Dialog', {
+            hasText: `Replace ${tmpPath}/${filename}?`
+          });
+          await expect(ask).toBeVisible();
+          await ask.getByRole('button', { name: answer }).click();
+          await expect(ask).toHaveCount(0);
+          if (answer === 'Keep it') {
+            await expect(
+              page.locator('.jp-Notification-Toast-info', {
+                hasText: `Kept the existing ${tmpPath}/${filename}`
+              })
+            ).toBeVisible({ timeout: 30000 });
+            return text;
+          }
+        }
         await saved;
         // The file browser shows it without a refresh...
         await page.evaluate(() => {
@@ -513,15 +587,31 @@ test.describe('environment actions', () => {
           })
         ).toBeVisible({ timeout: 30000 });
         // ...and the saved file is the download.
-        const response = await request.get(
-          `/api/contents/${tmpPath}/${filename}?content=1&type=file&format=text`
-        );
-        expect(response.ok()).toBeTruthy();
-        expect((await response.json()).content).toBe(text);
+        expect(await savedText(filename)).toBe(text);
         return text;
       };
 
-      const requirements = await exportTo('requirements', 'requirements.txt');
+      // A requirements.txt of the user's own is in the folder: never replaced
+      // without asking, kept when the user says so.
+      const mine = '# my own pins\nrequests\n';
+      await page.contents.uploadContent(
+        mine,
+        'text',
+        `${tmpPath}/requirements.txt`
+      );
+      const offered = await exportTo(
+        'requirements',
+        'requirements.txt',
+        'Keep it'
+      );
+      expect(await savedText('requirements.txt')).toBe(mine);
+
+      const requirements = await exportTo(
+        'requirements',
+        'requirements.txt',
+        'Replace'
+      );
+      expect(requirements).toBe(offered);
       expect(requirements).toBe(PINNED.map(pin => `${pin}\n`).join(''));
 
       const parsed = parseYaml(await exportTo('yml', 'environment.yml'));
@@ -539,6 +629,102 @@ test.describe('environment actions', () => {
       ).toEqual(['environment.yml', 'requirements.txt']);
     } finally {
       await removeQuietly(request, name);
+    }
+  });
+
+  test('environments made and removed elsewhere come and go without a reload', async ({
+    page,
+    request
+  }) => {
+    test.setTimeout(420000);
+    const viaRest = uniqueName('galata-rest');
+    const viaCli = uniqueName('galata-cli');
+    try {
+      // The panel and a Launcher as loaded, never refreshed by hand below.
+      const panel = await openSidebar(page);
+      await launcherInView(page);
+
+      // Another client of the server makes an environment with ipykernel.
+      const env = await createOverRest(request, {
+        name: viaRest,
+        engine: 'uv',
+        pip: ['ipykernel']
+      });
+      const [kernel] = await kernelsOf(request, env.prefix);
+      expect(kernel).toBeTruthy();
+      const item = envItem(panel, viaRest);
+      await expect(item).toBeVisible({ timeout: 30000 });
+      await expect(item.locator('.jp-EnvManager-kernelStatus')).toHaveText(
+        'kernel'
+      );
+      await expect(notebookCards(page, kernel.displayName)).toHaveCount(1, {
+        timeout: 30000
+      });
+
+      // Its packages are open in a tab when it is removed, elsewhere again.
+      const view = await showPackages(page, item, viaRest);
+      await expect(view.locator('[data-package="ipykernel"]')).toBeVisible({
+        timeout: 30000
+      });
+      await removeQuietly(request, viaRest);
+      await expect(item).toHaveCount(0, { timeout: 30000 });
+      await expect(view.locator('.jp-EnvManager-gone')).toHaveText(
+        `${viaRest} was removed: this list shows what it held, nothing here can change it.`,
+        { timeout: 30000 }
+      );
+      await expect(
+        view.getByRole('button', { name: 'Install…' })
+      ).toBeDisabled();
+      await expect(
+        view.getByRole('button', { name: 'Update all…' })
+      ).toBeDisabled();
+      await expect(
+        view.getByRole('button', { name: 'Remove ipykernel' })
+      ).toBeDisabled();
+      await expect(
+        page.locator('.lm-TabBar-tab', {
+          hasText: `Packages: ${viaRest} (removed)`
+        })
+      ).toBeVisible();
+      await launcherInView(page);
+      await expect(notebookCards(page, kernel.displayName)).toHaveCount(0, {
+        timeout: 30000
+      });
+
+      // The CLI in another terminal: the server only sees it on disk.
+      const state = path.dirname(path.dirname(env.prefix));
+      await cli(
+        state,
+        'create',
+        '-y',
+        '-n',
+        viaCli,
+        '--engine',
+        'uv',
+        '--pip',
+        'ipykernel'
+      );
+      const made = (await environments(request)).find(e => e.name === viaCli);
+      expect(made).toBeTruthy();
+      const [cliKernel] = await kernelsOf(request, made!.prefix);
+      expect(cliKernel).toBeTruthy();
+      const cliItem = envItem(panel, viaCli);
+      await expect(cliItem).toBeVisible({ timeout: 30000 });
+      await expect(cliItem.locator('.jp-EnvManager-kernelStatus')).toHaveText(
+        'kernel'
+      );
+      await expect(notebookCards(page, cliKernel.displayName)).toHaveCount(1, {
+        timeout: 30000
+      });
+
+      await cli(state, 'remove', '-y', '-n', viaCli);
+      await expect(cliItem).toHaveCount(0, { timeout: 30000 });
+      await expect(notebookCards(page, cliKernel.displayName)).toHaveCount(0, {
+        timeout: 30000
+      });
+    } finally {
+      await removeQuietly(request, viaRest);
+      await removeQuietly(request, viaCli);
     }
   });
 });

@@ -1,10 +1,14 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { APIRequestContext, Locator } from '@playwright/test';
 import fs from 'fs';
-import path from 'path';
 
-const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
-const API = '/env-manager/api';
+import {
+  API,
+  createOverRest,
+  removeQuietly,
+  screenshot,
+  uniqueName
+} from './helpers';
 
 /**
  * The results table lists runs by rank on metric `y`: the single highlighted best
@@ -185,8 +189,20 @@ test('grid search a notebook from the file browser', async ({
     .toMatchObject({ state: 'finished', done: 3, total: 3 });
   await expect(view.locator('.jp-EnvManager-gridState')).toHaveText('finished');
 
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await view.screenshot({ path: path.join(SCREENSHOTS, 'grid-search.png') });
+  // Durations read as durations ("53 ms", "1.2 s"), the raw seconds on hover.
+  const durations = table.locator('tbody td.jp-EnvManager-duration');
+  await expect(durations).toHaveCount(3);
+  for (const cell of await durations.all()) {
+    await expect(cell).toHaveText(
+      /^(\d+ ms|\d+\.\d s|\d+ s|\d+ min( \d+ s)?)$/
+    );
+    await expect(cell).toHaveAttribute(
+      'title',
+      /^\d+(\.\d+)?(e-?\d+)? seconds$/
+    );
+  }
+
+  await screenshot(view, 'grid-search.png');
 
   const downloading = page.waitForEvent('download');
   await view.getByRole('button', { name: 'Download CSV' }).click();
@@ -578,4 +594,88 @@ test.describe('a restored layout', () => {
     await reloadRestored(page);
     await expect(page.locator('#jp-env-manager-grids')).toHaveCount(0);
   });
+});
+
+test('a refused start keeps the form; "Run in" offers only launchable environments', async ({
+  page,
+  request,
+  tmpPath
+}) => {
+  test.setTimeout(300000);
+  const withKernel = uniqueName('galata-gridk');
+  const without = uniqueName('galata-gridn');
+  try {
+    await createOverRest(request, {
+      name: withKernel,
+      engine: 'uv',
+      pip: ['ipykernel']
+    });
+    await createOverRest(request, { name: without, engine: 'uv' });
+    await page.contents.uploadContent(
+      squareNotebook(),
+      'text',
+      `${tmpPath}/square.ipynb`
+    );
+    const dialog = await openGridDialog(page, 'square.ipynb');
+    const target = dialog.locator('#jem-grid-target');
+    await expect(
+      target.locator(`option[value="env:${withKernel}"]`)
+    ).toBeEnabled();
+    await expect(
+      target.locator(`option[value="env:${withKernel}"]`)
+    ).toHaveText(withKernel);
+    const bare = target.locator(`option[value="env:${without}"]`);
+    await expect(bare).toBeDisabled();
+    await expect(bare).toHaveText(`${without} (no ipykernel)`);
+
+    await dialog.locator('#jem-grid-param-x').fill('2, 3');
+    await dialog.locator('#jem-grid-metric').fill('y');
+    await dialog.getByLabel('Minimize').check();
+    await target.selectOption(`env:${withKernel}`);
+    // The notebook changes while the dialog is open: `x` is no parameter any
+    // more, which only the server can know.
+    await page.contents.uploadContent(
+      notebook('z = 1', 'y = z'),
+      'text',
+      `${tmpPath}/square.ipynb`
+    );
+    await dialog.getByRole('button', { name: 'Start' }).click();
+
+    const again = page.locator('.jp-Dialog');
+    await expect(again.locator('.jp-EnvManager-serverError')).toContainText(
+      'Unknown parameter(s) x'
+    );
+    // Everything typed is still there.
+    await expect(again.locator('#jem-grid-param-x')).toHaveValue('2, 3');
+    await expect(again.locator('#jem-grid-metric')).toHaveValue('y');
+    await expect(again.getByLabel('Minimize')).toBeChecked();
+    await expect(again.locator('#jem-grid-target')).toHaveValue(
+      `env:${withKernel}`
+    );
+
+    // Put the notebook back and start again: it runs, in the environment.
+    await page.contents.uploadContent(
+      squareNotebook(),
+      'text',
+      `${tmpPath}/square.ipynb`
+    );
+    await again.getByRole('button', { name: 'Start' }).click();
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+    const view = page.locator('#jp-env-manager-grids');
+    const table = view.locator('.jp-EnvManager-gridTable');
+    await expect(
+      table.locator('tbody .jp-EnvManager-runStatus.jp-mod-ok')
+    ).toHaveCount(2, { timeout: 120000 });
+    await expectRanked(table, '2', ['4', '9']);
+    await expect(view.locator('.jp-EnvManager-gridDetail')).toContainText(
+      `kernel ${withKernel}`
+    );
+    const [grid] = await (await request.get(`${API}/grids`)).json();
+    expect(grid.target.env_name).toBe(withKernel);
+    // Its kernels are gone before the environment is removed.
+    await waitUntilFinished(request, grid.grid_id);
+  } finally {
+    await removeQuietly(request, withKernel);
+    await removeQuietly(request, without);
+  }
 });

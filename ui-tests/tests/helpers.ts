@@ -3,8 +3,10 @@
  * test, and the ways into the sidebar and the New-environment dialog.
  */
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
-import { APIRequestContext } from '@playwright/test';
+import { APIRequestContext, Locator } from '@playwright/test';
 import { execFileSync } from 'child_process';
+import fs from 'fs';
+import path from 'path';
 
 const PYTHON = process.env.JEM_PYTHON ?? 'python';
 export const API = '/env-manager/api';
@@ -28,6 +30,20 @@ export interface ITask {
   environment: string;
   status: string;
   log: string[];
+}
+
+const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+
+/**
+ * Write the README's screenshot `name` from `locator`, only when asked
+ * (UPDATE_SCREENSHOTS=1): a test run leaves the work tree as it found it.
+ */
+export async function screenshot(locator: Locator, name: string) {
+  if (process.env.UPDATE_SCREENSHOTS !== '1') {
+    return;
+  }
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await locator.screenshot({ path: path.join(SCREENSHOTS, name) });
 }
 
 export function uniqueName(stem: string): string {
