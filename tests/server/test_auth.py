@@ -6,6 +6,7 @@ import re
 
 import pytest
 from tornado.httpclient import HTTPClientError
+from tornado.web import RequestHandler
 
 from jupyter_env_manager.handlers.base import EnvManagerHandler
 
@@ -68,3 +69,73 @@ async def test_wrong_token_is_refused(jp_fetch):
             "env-manager", "api", "info", headers={"Authorization": "token not-the-token"}
         )
     assert refused.value.code == 403
+
+
+class ReadOnlyEnvManager:
+    """Mixin: grants everything outside the extension, and only reads inside it."""
+
+    allow_writes = False
+    allow_reads = True
+
+    def is_authorized(self, handler, user, action, resource):  # type: ignore[no-untyped-def]
+        if resource != "env_manager":
+            return True
+        return self.allow_reads if action == "read" else self.allow_writes
+
+
+def _authorizer(reads: bool):
+    from jupyter_server.auth.authorizer import Authorizer
+
+    return type(
+        "ReadsOnly" if reads else "DeniesAll",
+        (ReadOnlyEnvManager, Authorizer),
+        {"allow_reads": reads},
+    )
+
+
+async def _answers(jp_serverapp, http_server_client, jp_auth_header):
+    """(method, path, status) for every route and method of the extension."""
+    seen = []
+    for pattern, handler in _extension_routes(jp_serverapp):
+        path = _sample_path(pattern)
+        for method in METHODS:
+            # Tornado's base class answers 405 for what a handler does not define.
+            if getattr(handler, method.lower()) is getattr(RequestHandler, method.lower()):
+                continue
+            body = b"{}" if method in {"POST", "PUT", "PATCH"} else None
+            response = await http_server_client.fetch(
+                path, method=method, body=body, headers=jp_auth_header,
+                allow_nonstandard_methods=True, follow_redirects=False, raise_error=False,
+            )  # fmt: skip
+            seen.append((method, path, response.code))
+    assert len(seen) >= 15, seen
+    return seen
+
+
+class TestReadOnlyAuthorizer:
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config):
+        config = dict(jp_server_config)
+        config["ServerApp"] = {**config["ServerApp"], "authorizer_class": _authorizer(True)}
+        return config
+
+    async def test_reads_pass_and_every_write_is_forbidden(
+        self, jp_serverapp, http_server_client, jp_auth_header
+    ):
+        for method, path, code in await _answers(jp_serverapp, http_server_client, jp_auth_header):
+            if method == "GET":
+                assert code != 403, (method, path)
+            else:
+                assert code == 403, (method, path, code)
+
+
+class TestDenyingAuthorizer:
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config):
+        config = dict(jp_server_config)
+        config["ServerApp"] = {**config["ServerApp"], "authorizer_class": _authorizer(False)}
+        return config
+
+    async def test_every_route_is_forbidden(self, jp_serverapp, http_server_client, jp_auth_header):
+        answers = await _answers(jp_serverapp, http_server_client, jp_auth_header)
+        assert {code for _method, _path, code in answers} == {403}, answers
