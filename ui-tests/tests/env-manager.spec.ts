@@ -158,6 +158,64 @@ test.describe('jupyter-env-manager', () => {
     expect(await environments(request)).toEqual(before);
   });
 
+  test('the same failure twice is one error toast, which stays', async ({
+    page,
+    request
+  }) => {
+    test.setTimeout(180000);
+    const name = uniqueName('galata-fails');
+    // A direct reference to a folder that is not there: uv gives up at once.
+    const missing = 'galata-missing@file:///nonexistent/galata-missing';
+    const failOnce = async () => {
+      const dialog = await openNewEnvironmentDialog(page);
+      await dialog.locator('#jem-name').fill(name);
+      await dialog.locator('#jem-engine').selectOption('uv');
+      await dialog.locator('#jem-packages').fill(missing);
+      await dialog
+        .getByRole('button', { name: 'Add to Packages (PyPI)' })
+        .click();
+      await dialog.locator('.jp-EnvManager-ipykernel').uncheck();
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      await expect(dialog).toHaveCount(0);
+    };
+    try {
+      const panel = await openSidebar(page);
+      const cards = panel.locator('.jp-EnvManager-task', {
+        hasText: `Creating ${name}`
+      });
+      const toasts = page.locator('.jp-Notification-Toast-error', {
+        hasText: `Creating ${name} failed`
+      });
+
+      await failOnce();
+      await expect(cards.first()).toHaveAttribute('data-status', 'failed', {
+        timeout: 120000
+      });
+      await expect(toasts).toHaveCount(1, { timeout: 30000 });
+      await expect(toasts).not.toContainText('(2×)');
+
+      await failOnce();
+      await expect(cards).toHaveCount(2);
+      await expect(cards.nth(0)).toHaveAttribute('data-status', 'failed', {
+        timeout: 120000
+      });
+      // Updated in place: still one toast, now counting.
+      await expect(toasts).toContainText(`(2×) Creating ${name} failed`, {
+        timeout: 30000
+      });
+      await expect(toasts).toHaveCount(1);
+      // Failures wait for the user: cards and toast outlive a success's card.
+      await page.waitForTimeout(10000);
+      await expect(cards).toHaveCount(2);
+      await expect(toasts).toHaveCount(1);
+      expect((await environments(request)).map(e => e.name)).not.toContain(
+        name
+      );
+    } finally {
+      await removeQuietly(request, name);
+    }
+  });
+
   test('create a uv environment, use it as a kernel, export it, remove it', async ({
     page,
     request
