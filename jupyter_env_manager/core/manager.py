@@ -43,6 +43,7 @@ from .models import (
     ignore_progress,
 )
 from .names import validate_env_name
+from .removal import RemovalIncomplete, sweep_leftovers
 from .search_cache import SearchCache
 
 ENGINE_CHOICES = ("auto", "conda", "mamba", "micromamba", "rattler", "uv", "venv")
@@ -313,6 +314,9 @@ class EnvManager(LoggingConfigurable):
             self._discard(prefix)
             marker.unlink(missing_ok=True)
             removed.append(prefix)
+        locations = self.locations()
+        for leftover in sweep_leftovers([*locations.conda_envs_dirs, locations.venvs_dir]):
+            self.log.warning("Finished deleting %s, left by an interrupted removal", leftover)
         return removed
 
     def _registered(self, prefix: Path, engine: Engine) -> None:
@@ -405,14 +409,21 @@ class EnvManager(LoggingConfigurable):
         async with self.locks.hold(
             str(env.prefix), wait=False, label=env.name, operation=f"remove {env.name}"
         ):
-            await self.engine_for(env).remove(env, progress)
-            if env.kind == "conda":
-                discovery.unregister_conda_env(env.prefix, self.locations().environments_txt)
-            # Kernelspec files written for it (Add kernel) would stay in the Launcher as
-            # kernels that cannot start.
-            from ..kernels.registration import forget_environment
+            try:
+                await self.engine_for(env).remove(env, progress)
+            except RemovalIncomplete:
+                await self._forget(env)  # gone from view all the same: say what is left
+                raise
+            await self._forget(env)
 
-            await asyncio.to_thread(forget_environment, env.prefix)
+    async def _forget(self, env: Environment) -> None:
+        if env.kind == "conda":
+            discovery.unregister_conda_env(env.prefix, self.locations().environments_txt)
+        # Kernelspec files written for it (Add kernel) would stay in the Launcher as
+        # kernels that cannot start.
+        from ..kernels.registration import forget_environment
+
+        await asyncio.to_thread(forget_environment, env.prefix)
 
     # -- packages -----------------------------------------------------------
 

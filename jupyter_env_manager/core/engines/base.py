@@ -7,7 +7,7 @@ re-raises; the manager then removes a half-made prefix.
 
 from __future__ import annotations
 
-import shutil
+import asyncio
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
@@ -23,6 +23,7 @@ from ..models import (
     ProgressEvent,
     ignore_progress,
 )
+from ..removal import delete_prefix
 
 
 class Engine(ABC):
@@ -119,6 +120,7 @@ class Engine(ABC):
         """Rebuild exactly the packages named by a lock made by `export(env, "lock")`."""
 
     async def remove(self, env: Environment, progress: ProgressCallback = ignore_progress) -> None:
-        """Delete the environment. Default: delete the prefix directory."""
+        """Delete the environment. Default: rename the prefix aside, then delete it off
+        the event loop (see core/removal.py)."""
         progress(ProgressEvent(stage="remove", message=f"Removing {env.prefix}"))
-        shutil.rmtree(env.prefix)
+        await asyncio.to_thread(delete_prefix, env.prefix)
