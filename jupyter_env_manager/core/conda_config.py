@@ -84,6 +84,11 @@ def root_of_executable(executable: str | os.PathLike[str]) -> Path | None:
     return None
 
 
+def _has_conda(prefix: Path) -> bool:
+    names = ("condabin/conda", "bin/conda", "condabin/conda.bat", "Scripts/conda.exe")
+    return any((prefix / name).exists() for name in names)
+
+
 def _tool_name(executable: str) -> str:
     return Path(executable).name.split(".")[0].lower()
 
@@ -118,10 +123,13 @@ def _root_candidates(environ: Mapping[str, str], conda_executable: str | None) -
             found.append(root)
     active = environ.get("CONDA_PREFIX")
     if active:
+        # An activated `<root>/envs/<name>`, or base itself (it carries conda); any
+        # other activated prefix says nothing about where the root is.
         path = Path(active)
-        root = path.parent.parent if path.parent.name == "envs" else path
-        if is_conda_prefix(root):
-            found.append(root)
+        if path.parent.name == "envs" and is_conda_prefix(path.parent.parent):
+            found.append(path.parent.parent)
+        elif is_conda_prefix(path) and _has_conda(path):
+            found.append(path)
     uses_micromamba = (conda_executable and _tool_name(conda_executable) == "micromamba") or (
         _which("micromamba", environ) is not None
     )

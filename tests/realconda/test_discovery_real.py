@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_env_manager.core import discovery
+from jupyter_env_manager.core import conda_config, discovery
 
 from .helpers import (
     JUPYTER,
@@ -207,6 +207,38 @@ def test_envs_path_dir_takes_new_envs_first(real_conda, local_channel, tmp_path)
     assert our_list(env) == expected_view(real_conda, env, tmp_path / "home")
 
 
+def test_a_conda_wrapper_on_path_costs_one_background_conda_info(
+    real_conda, local_channel, tmp_path, in_base, monkeypatch
+):
+    """A `conda` whose location says nothing about the root (a wrapper script in a
+    bin folder of its own): one `conda info --json` in the background, then listings
+    know the root without running anything more."""
+    calls = tmp_path / "calls.log"
+    wrapper = tmp_path / "wrappers" / "conda"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {real_conda.exe} "$@"\n')
+    wrapper.chmod(0o755)
+    env = user_environ(real_conda, tmp_path / "home")
+    name = in_base("wrapped")
+    conda_create(real_conda, env, local_channel, ("-n", name), "alpha")
+    env.pop("CONDA_EXE")
+    env["PATH"] = os.pathsep.join(
+        [str(wrapper.parent)]
+        + [p for p in env["PATH"].split(os.pathsep) if not Path(p, "conda").exists()]
+    )
+    monkeypatch.setenv("HOME", env["HOME"])
+
+    first = discovery.Locations.default(environ=env)
+    assert first.root_prefix is None  # not known yet; the lookup runs meanwhile
+    assert conda_config.conda_info(str(wrapper)) is not None  # wait for that one lookup
+    for _ in range(3):
+        later = discovery.Locations.default(environ=env)
+        names = {e.prefix: e.name for e in discovery.list_environments(later)}
+        assert names[real_conda.root] == "base"
+        assert names[real_conda.envs_dir / name] == name
+    assert calls.read_text().splitlines() == ["info --json"]
+
+
 _NO_SUBPROCESS = """
 import sys
 
@@ -238,24 +270,38 @@ def test_listing_starts_no_process(real_conda, local_channel, tmp_path, in_base)
 
 
 def test_locations_follow_conda_info(real_conda, tmp_path, monkeypatch):
-    """Our envs_dirs order and root equal `conda info --json`'s, in a setup with every
-    source at once (in-process, so the comparison covers `Locations` directly)."""
+    """Our envs_dirs order and root equal `conda info --json`'s with every source at
+    once (in-process, so the comparison covers `Locations` directly)."""
     home = tmp_path / "home"
-    home.mkdir()
-    (home / ".conda").mkdir()
+    (home / ".conda").mkdir(parents=True)
     (home / ".conda" / "condarc").write_text(f"envs_dirs: [{tmp_path / 'dot-conda-rc'}]\n")
     (home / ".condarc").write_text(f"envs_dirs:\n  - {tmp_path / 'a'}\n  - ~/b\n")
     xdg = tmp_path / "xdg"
     (xdg / "conda" / "condarc.d").mkdir(parents=True)
     (xdg / "conda" / "condarc.d" / "10-team.yml").write_text("envs_dirs: [$TEAM_DIR/envs]\n")
+    croot = tmp_path / "croot"
+    (croot / "condarc.d").mkdir(parents=True)
+    (croot / ".condarc").write_text(
+        (real_conda.root / ".condarc").read_text() + f"envs_dirs: [{tmp_path / 'croot'}]\n"
+    )
+    (croot / "condarc.d" / "a.yml").write_text(f"envs_dirs: [{tmp_path / 'croot-a'}]\n")
+    (croot / "condarc.d" / "b.yaml").write_text(f"envs_dirs: [{tmp_path / 'croot-b'}]\n")
+    active = tmp_path / "active-env"
+    (active / "conda-meta").mkdir(parents=True)
+    (active / ".condarc").write_text(f"envs_dirs: [{tmp_path / 'act'}, {tmp_path / 'a'}]\n")
+    (tmp_path / "team.yml").write_text(f"envs_dirs: [{tmp_path / 'condarc-var'}]\n")
     env = user_environ(
         real_conda,
         home,
         CONDA_ENVS_DIRS=os.pathsep.join([str(tmp_path / "e1"), str(tmp_path / "e2")]),
         XDG_CONFIG_HOME=str(xdg),
         TEAM_DIR=str(tmp_path / "team"),
+        CONDA_ROOT=str(croot),
+        CONDA_PREFIX=str(active),
+        CONDARC=str(tmp_path / "team.yml"),
     )
     info = conda_info(real_conda, env)
+    assert len(info["envs_dirs"]) == 13  # every source above counted (a sanity check)
     monkeypatch.setenv("HOME", str(home))  # ~ in condarc files and ~/.conda/envs
     locations = discovery.Locations.default(environ=env)
     assert [str(p) for p in locations.conda_envs_dirs] == info["envs_dirs"]
