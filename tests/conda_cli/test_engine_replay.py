@@ -66,7 +66,7 @@ async def test_channels_override_configured_ones(tmp_path):
     tool = make_replay_tool(
         tmp_path / "bin",
         "conda",
-        [{"when": ["install"], "stdout": "conda_create_dry_run_empty.json"}],
+        [{"when": ["install"], "stdout": "conda-26.7.1_install_nothing_to_do.json"}],
     )
     await CondaEngine(tool).install(
         env_at(tmp_path / "e"), ["numpy"], channels=["file:///srv/channel"], dry_run=True
@@ -83,14 +83,14 @@ async def test_missing_package_error_json_maps_to_422(tmp_path):
         [
             {
                 "when": ["install"],
-                "stdout": "conda-4.13.0_install_dry_run_packages_not_found.json",
+                "stdout": "conda-26.7.1_install_packages_not_found.json",
                 "exit": 1,
             }
         ],
     )
     with pytest.raises(PackagesNotFound) as caught:
-        await CondaEngine(tool).install(env_at(tmp_path / "e"), ["xyz"])
-    assert caught.value.names == ["xyz"]
+        await CondaEngine(tool).install(env_at(tmp_path / "e"), ["surely-not-a-package"])
+    assert caught.value.names == ["surely-not-a-package"]
     assert caught.value.status == 422
 
 
@@ -114,17 +114,15 @@ async def test_unsatisfiable_create(tmp_path):
     tool = make_replay_tool(
         tmp_path / "bin",
         "conda",
-        [{"when": ["create"], "stdout": "conda-3.x_create_unsatisfiable.txt", "exit": 1}],
+        [{"when": ["create"], "stdout": "conda-26.7.1_create_unsatisfiable.json", "exit": 1}],
     )
     from jupyter_env_manager.core.models import EnvSpec
 
-    # The recorded command: conda create ... python=2.7 python=3.5
+    # The recorded command: conda create ... beta alpha>=2
     with pytest.raises(Unsatisfiable):
-        await CondaEngine(tool).create(
-            tmp_path / "new", EnvSpec(conda=["python=2.7", "python=3.5"])
-        )
+        await CondaEngine(tool).create(tmp_path / "new", EnvSpec(conda=["beta", "alpha>=2"]))
     argv = calls(tool.parent)[0]["argv"]
-    assert argv[argv.index("--") + 1 :] == ["python=2.7", "python=3.5"]
+    assert argv[argv.index("--") + 1 :] == ["beta", "alpha>=2"]
     assert not (tmp_path / "new").exists()
 
 
@@ -133,7 +131,7 @@ async def test_create_puts_python_first_and_adds_pip_for_pip_specs(tmp_path):
     tool = make_replay_tool(
         tmp_path / "bin",
         "conda",
-        [{"when": ["create"], "stdout": "conda_create_dry_run_empty.json"}],
+        [{"when": ["create"], "stdout": "conda-26.7.1_install_nothing_to_do.json"}],
     )
     from jupyter_env_manager.core.models import EnvSpec
 
@@ -148,11 +146,18 @@ async def test_create_puts_python_first_and_adds_pip_for_pip_specs(tmp_path):
 
 async def test_list_packages_reads_json(tmp_path):
     tool = make_replay_tool(
-        tmp_path / "bin", "mamba", [{"when": ["list", "--json"], "stdout": "mamba_list_shark.json"}]
+        tmp_path / "bin",
+        "conda",
+        [{"when": ["list", "--json"], "stdout": "conda-26.7.1_list.json"}],
     )
-    prefix = tmp_path / "shark_env"
-    packages = await MambaEngine(tool).list_packages(env_at(prefix))
-    assert [(p.name, p.version, p.source) for p in packages] == [("shark", "1.2.0", "conda")]
+    prefix = tmp_path / "demo"
+    packages = await CondaEngine(tool).list_packages(env_at(prefix))
+    assert [(p.name, p.version, p.source) for p in packages] == [
+        ("alpha", "1.0", "conda"),
+        ("gamma", "1.0", "conda"),
+        ("python", "3.11.7", "conda"),
+        ("zeta", "0.5", "conda"),
+    ]
     assert calls(tool.parent)[0]["argv"] == ["list", "--prefix", str(prefix), "--json"]
 
 
@@ -161,7 +166,8 @@ async def test_export_yml_and_lock_for_micromamba(tmp_path):
         tmp_path / "bin",
         "micromamba",
         [
-            {"when": ["--explicit"], "stdout": "explicit_md5_pip.txt"},
+            # micromamba's explicit export has conda's format; conda's recording stands in.
+            {"when": ["--explicit"], "stdout": "conda-26.7.1_list_explicit_md5.txt"},
             {"when": ["env", "export", "--json"], "stdout": "micromamba-2.0_env_export_empty.json"},
         ],
     )
@@ -170,7 +176,7 @@ async def test_export_yml_and_lock_for_micromamba(tmp_path):
     yml = await engine.export(env, "yml")
     assert yaml.safe_load(yml)["name"] == "empty"
     lock = await engine.export(env, "lock")
-    assert lock.splitlines()[3] == "@EXPLICIT"
+    assert lock.splitlines()[4] == "@EXPLICIT"
     argvs = [c["argv"] for c in calls(tool.parent)]
     assert argvs[1] == ["env", "export", "--prefix", str(env.prefix), "--explicit", "--md5"]
 
@@ -179,9 +185,9 @@ async def test_create_from_lock_passes_the_lock_as_a_file(tmp_path):
     tool = make_replay_tool(
         tmp_path / "bin",
         "conda",
-        [{"when": ["create", "--file"], "stdout": "conda_create_dry_run_empty.json"}],
+        [{"when": ["create", "--file"], "stdout": "conda-26.7.1_install_nothing_to_do.json"}],
     )
-    lock = (Path(__file__).parent / "recordings" / "explicit_md5_pip.txt").read_text()
+    lock = (Path(__file__).parent / "recordings" / "conda-26.7.1_list_explicit_md5.txt").read_text()
     await CondaEngine(tool).create_from_lock(tmp_path / "locked", lock)
     (call,) = calls(tool.parent)
     assert call["file_content"] == lock
@@ -202,7 +208,7 @@ async def test_cancel_kills_the_child(tmp_path):
     tool = make_replay_tool(
         tmp_path / "bin",
         "conda",
-        [{"when": ["install"], "stdout": "conda_create_dry_run_empty.json", "sleep": 30}],
+        [{"when": ["install"], "stdout": "conda-26.7.1_install_nothing_to_do.json", "sleep": 30}],
     )
     task = asyncio.create_task(CondaEngine(tool).install(env_at(tmp_path / "e"), ["zlib"]))
     for _ in range(200):

@@ -105,6 +105,7 @@ def parse_info(text: str) -> CondaInfo:
         or data.get("mamba version")
         or data.get("libmamba version")
     )
+    solver = data.get("solver")
     return CondaInfo(
         root_prefix=Path(root) if isinstance(root, str) and root else None,
         envs=_paths(data.get("envs")),
@@ -112,7 +113,8 @@ def parse_info(text: str) -> CondaInfo:
         version=_str(version),
         platform=_str(data.get("platform")),
         channels=_strings(data.get("channels")),
-        solver=_str(data.get("solver")),
+        # conda 26 prints {"name": "classic", ...}; older ones the name alone.
+        solver=_str(solver.get("name") if isinstance(solver, dict) else solver),
     )
 
 
