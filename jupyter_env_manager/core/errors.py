@@ -105,3 +105,25 @@ class ChannelUnreachable(EngineFailure):
     """
 
     status = 502
+
+
+class DiskFull(EngineFailure):
+    """The disk an environment is written to ran out of space (507 Insufficient Storage)."""
+
+    status = 507
+
+
+#: How the engines say ENOSPC: rattler and uv ("os error 28"), Python tools ("Errno 28").
+_DISK_FULL_WORDS = ("No space left on device", "os error 28", "Errno 28", "Disk quota exceeded")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """True when `error`, or what caused it, is a full disk or an exhausted quota."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (28, 122):  # ENOSPC, EDQUOT
+            return True
+        if any(word in str(seen) for word in _DISK_FULL_WORDS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

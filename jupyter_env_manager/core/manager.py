@@ -23,12 +23,14 @@ from traitlets.config import LoggingConfigurable
 from . import discovery, specfiles
 from .engines.base import Engine
 from .errors import (
+    DiskFull,
     EngineUnavailable,
     EnvironmentExists,
     EnvironmentNotFound,
     EnvManagerError,
     InvalidRequest,
     ProtectedEnvironment,
+    is_disk_full,
 )
 from .locks import EnvironmentLocks
 from .models import (
@@ -293,9 +295,15 @@ class EnvManager(LoggingConfigurable):
             with self.locks.building(prefix):
                 try:
                     yield
-                except BaseException:
+                except BaseException as error:
                     progress(ProgressEvent(stage="cleanup", message=f"Removing {prefix}"))
                     await asyncio.to_thread(self._discard, prefix)
+                    if isinstance(error, Exception) and is_disk_full(error):
+                        raise DiskFull(
+                            f"Not enough disk space in {prefix.parent} to build {name!r}; "
+                            "what was written has been removed. Free some space (or choose "
+                            "another envs directory) and try again."
+                        ) from error
                     raise
 
     def _discard(self, prefix: Path) -> None:
