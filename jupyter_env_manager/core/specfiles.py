@@ -1,4 +1,4 @@
-"""Read uploaded environment files (environment.yml, requirements.txt) into an EnvSpec.
+"""Read uploaded environment files (environment.yml, requirements.txt, locks) into an EnvSpec.
 
 Uploads are untrusted: a file may be huge, not UTF-8, not YAML, or try to make us
 read other files (`-r ../../etc/passwd`) or fetch URLs. Every such case raises
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 
 from .errors import InvalidRequest
-from .models import EnvSpec
+from .models import EnvKind, EnvSpec
 
 MAX_SPEC_BYTES = 1024 * 1024
 SpecText = str | bytes
@@ -298,26 +299,124 @@ def parse_requirements_txt(content: SpecText) -> EnvSpec:
     return spec
 
 
-def parse_spec_file(filename: str, content: SpecText) -> EnvSpec:
-    """Pick the parser by file name: `*.yml`/`*.yaml` or `*.txt` requirements.
+SpecKind = Literal["conda-lock", "pypi-lock", "environment", "requirements"]
 
-    An `@EXPLICIT` lock is refused here with a pointer to the lock import,
-    because a lock must be rebuilt exactly, not solved again.
+_LABELS: dict[str, str] = {
+    "conda-lock": "a conda explicit lock",
+    "pypi-lock": "a PyPI lock (exact pins with hashes)",
+    "environment": "a conda environment file (environment.yml)",
+    "requirements": "a pip requirements file",
+}
+
+
+@dataclass(frozen=True)
+class SpecFile:
+    """An environment file recognised by its content, whatever it is called.
+
+    Every format `export` writes is one of these: yml / no-builds / from-history are
+    "environment", requirements is "requirements", a conda env's lock is "conda-lock"
+    (`@EXPLICIT`), a venv's lock is "pypi-lock" (pip `--hash` pins).
     """
-    lowered = filename.lower()
-    if lowered.endswith((".yml", ".yaml")):
-        return parse_environment_yml(content)
-    if lowered.endswith((".txt", ".in")) or lowered == "requirements":
-        if is_explicit_lock(_decode(content, "file")):
-            raise InvalidRequest(
-                f"{filename} is a conda lock (@EXPLICIT); import it as a lock to rebuild the "
-                "exact packages."
-            )
-        return parse_requirements_txt(content)
-    raise InvalidRequest(
-        f"Cannot tell what {filename!r} is: upload an environment.yml (.yml/.yaml) or a "
-        "requirements.txt (.txt)."
+
+    filename: str
+    kind: SpecKind
+    text: str
+    #: The specs to solve, for "environment" and "requirements"; None for locks.
+    spec: EnvSpec | None = None
+
+    @property
+    def is_lock(self) -> bool:
+        return self.kind in ("conda-lock", "pypi-lock")
+
+    @property
+    def env_kind(self) -> EnvKind:
+        """What the file builds: a conda prefix or a PyPI virtual environment."""
+        return "venv" if self.kind in ("pypi-lock", "requirements") else "conda"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self.kind]
+
+    def describe(self) -> str:
+        """What was recognised, for the task log and the CLI."""
+        return f"Read {self.filename} as {self.label}"
+
+
+def _is_pypi_lock(text: str) -> bool:
+    from .engines.pypi_lock import LOCK_HEADER
+
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and lines[0] == LOCK_HEADER:
+        return True
+    pins = [line for line in lines if not line.startswith("#")]
+    return bool(pins) and all("--hash=" in line for line in pins)
+
+
+def _environment_mapping(text: str) -> bool:
+    """True when the text is a YAML mapping shaped like an environment.yml."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return (
+        isinstance(data, dict)
+        and bool(data)
+        and all(key in _ENV_KEYS for key in data)
+        and ("dependencies" in data or "channels" in data)
     )
+
+
+def read_spec_file(filename: str, content: SpecText) -> SpecFile:
+    """Recognise an uploaded or local environment file by its content, and parse it.
+
+    The name only decides for `.yml`/`.yaml` (an environment.yml with a mistake gets
+    the YAML error, not "unrecognised"); anything else is read for what it is, so
+    `export --format lock -o env.lock` then `create -f env.lock` works.
+    """
+    text = _decode(content, "file")
+    lowered = filename.lower()
+    if lowered.endswith((".yml", ".yaml")) and not is_explicit_lock(text):
+        return SpecFile(filename, "environment", text, parse_environment_yml(text))
+    if is_explicit_lock(text):
+        from .conda_export import parse_lock
+
+        parse_lock(text)  # refuse a malformed lock now, naming its line
+        return SpecFile(filename, "conda-lock", text)
+    if _is_pypi_lock(text):
+        from .engines.pypi_lock import parse_lock as parse_pypi_lock
+
+        parse_pypi_lock(text)
+        return SpecFile(filename, "pypi-lock", text)
+    if _environment_mapping(text):
+        return SpecFile(filename, "environment", text, parse_environment_yml(text))
+    try:
+        spec = parse_requirements_txt(text)
+    except InvalidRequest as error:
+        raise InvalidRequest(
+            f"Cannot tell what {filename!r} is: not a conda lock (@EXPLICIT), a PyPI lock, "
+            f"an environment.yml or a requirements file ({' '.join(error.message.split())})"
+        ) from None
+    if not spec.pip:
+        raise InvalidRequest(
+            f"{filename} lists no packages: expected an environment.yml, a requirements "
+            "file or a lock."
+        )
+    return SpecFile(filename, "requirements", text, spec)
+
+
+def parse_spec_file(filename: str, content: SpecText) -> EnvSpec:
+    """The specs of an environment.yml or requirements file, recognised by content.
+
+    A lock (conda `@EXPLICIT`, or a PyPI lock with hashes) is refused here with a
+    pointer to the lock import, because a lock must be rebuilt exactly, not solved
+    again: `read_spec_file` tells which it is.
+    """
+    found = read_spec_file(filename, content)
+    if found.spec is None:
+        raise InvalidRequest(
+            f"{filename} is {found.label}; import it as a lock to rebuild the exact packages."
+        )
+    return found.spec
 
 
 def parse_requirements(specs: Iterable[str]) -> list[Requirement]:

@@ -151,12 +151,12 @@ def test_requirements_refusals_name_the_line(line, fragment):
     assert caught.value.message.startswith("Line 2")
 
 
-def test_dispatch_by_file_name_and_lock_detection():
+def test_dispatch_by_content_and_lock_detection():
     assert parse_spec_file("environment.yaml", "dependencies: [numpy]\n").conda == ["numpy"]
     assert parse_spec_file("requirements.txt", "rich\n").pip == ["rich"]
     lock = "# platform: linux-64\n@EXPLICIT\nhttps://conda.anaconda.org/x/noarch/a-1-0.conda\n"
     assert is_explicit_lock(lock)
-    with pytest.raises(InvalidRequest, match="conda lock"):
+    with pytest.raises(InvalidRequest, match="is a conda explicit lock; import it as a lock"):
         parse_spec_file("spec.txt", lock)
-    with pytest.raises(InvalidRequest, match="Cannot tell"):
+    with pytest.raises(InvalidRequest, match="Cannot tell what 'setup.py' is"):
         parse_spec_file("setup.py", "import os")
