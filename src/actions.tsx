@@ -249,9 +249,11 @@ export class EnvironmentActions implements IEnvironmentActions {
     try {
       const { removed } = await client.removeKernel(env.name);
       await kernels.refresh();
+      // Said from what the server lists now, not from what is installed.
+      const stillListed = kernels.kernelName(env.prefix) !== null;
       Notification.info(
         removed.length
-          ? env.has_ipykernel
+          ? stillListed
             ? trans.__(
                 'Removed the kernel spec %1; the kernel stays listed while ipykernel is in %2.',
                 removed.join(', '),

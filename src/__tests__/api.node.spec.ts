@@ -115,6 +115,12 @@ describe('EnvManagerClient', () => {
       'uv'
     ]);
     expect(info.engines).toEqual(expected.engines);
+    // No kernel spec manager configured: the extension's own serves env kernels.
+    expect(info.kernels).toEqual({
+      spec_manager: expect.stringMatching(/\.EnvKernelSpecManager$/),
+      env_kernels: 'spec-manager',
+      message: null
+    });
   });
 
   it('turns a refused request into an error carrying the status', async () => {
