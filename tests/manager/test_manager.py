@@ -195,8 +195,8 @@ async def test_requirements_txt_makes_a_uv_venv(manager, tmp_path):
 
 
 async def test_conda_specs_refused_for_venvs_and_bad_export_format(manager):
-    with pytest.raises(InvalidRequest):
-        await manager.create("v", EnvSpec(conda=["numpy"]), engine="uv")
+    with pytest.raises(InvalidRequest, match="conda syntax"):
+        await manager.create("v", EnvSpec(conda=["numpy=1.2=py_0"]), engine="uv")
     await manager.create("e", EnvSpec(conda=["alpha"]))
     with pytest.raises(InvalidRequest):
         await manager.export("e", "pdf")
