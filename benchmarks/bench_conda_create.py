@@ -18,7 +18,12 @@ Tools alternate within a round so the machine's noise falls on all of them. Repo
 medians of the three cold and the three warm runs, the ratios, and whether the three
 solutions are the same packages. Goal: ours faster than both.
 
-    .venv/bin/python benchmarks/bench_conda_create.py [--runs 3] [--workdir DIR] [--keep]
+`--conflicting-pins` builds the harder channel (the newest releases do not fit together,
+so solvers must back off); a tool still running after `--timeout` seconds is given up on
+and shown as `> timeout`. Conda's classic solver did not finish that one in 15 minutes here.
+
+    .venv/bin/python benchmarks/bench_conda_create.py [--runs 3] [--conflicting-pins]
+        [--timeout 120] [--workdir DIR] [--keep]
 """
 
 from __future__ import annotations
@@ -64,6 +69,14 @@ def empty_caches(conda) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="Rounds (cold + warm per tool).")
+    parser.add_argument(
+        "--conflicting-pins",
+        action="store_true",
+        help="A channel whose newest releases do not fit together (solvers must back off).",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=120, help="Seconds before a tool is given up on."
+    )
     parser.add_argument("--workdir", help="Parent folder for the temporary files.")
     parser.add_argument("--keep", action="store_true", help="Leave the temporary files.")
     args = parser.parse_args()
@@ -71,12 +84,12 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-conda-create-", dir=args.workdir))
     started = time.monotonic()
     note = machine_note()
-    cold: dict[str, list[float]] = {tool: [] for tool in TOOLS}
-    warm: dict[str, list[float]] = {tool: [] for tool in TOOLS}
+    samples: dict[str, dict[str, list[float]]] = {"cold": {}, "warm": {}}
     solutions: dict[str, frozenset[str]] = {}
+    given_up: dict[str, str] = {}  # tool -> the phase that ran out of time
     try:
         conda = install_conda(work / "conda")
-        packages = generate()
+        packages = generate(conflicting=args.conflicting_pins)
         channel = build_channel(work / "channel", packages)
         env = conda.environ()
         env["XDG_CACHE_HOME"] = str(conda.home / ".cache")
@@ -84,46 +97,80 @@ def main() -> int:
             env[f"JUPYTER_{kind}_DIR"] = str(work / "jupyter" / kind.lower())
         for run in range(args.runs):
             for number, tool in enumerate(TOOLS):
+                if tool in given_up:
+                    continue  # one run past the timeout is enough to know
                 empty_caches(conda)
-                for phase, samples in (("cold", cold), ("warm", warm)):
+                for phase in ("cold", "warm"):
                     name = f"bench-{number}-{phase}-{run}"
-                    samples[tool].append(timed_run(commands(conda, channel, name)[tool], env))
+                    argv = commands(conda, channel, name)[tool]
+                    seconds = timed_run(argv, env, timeout=args.timeout)
                     prefix = conda.envs_dir / name
+                    if seconds is None:
+                        shutil.rmtree(prefix, ignore_errors=True)
+                        given_up[tool] = phase
+                        break
+                    samples[phase].setdefault(tool, []).append(seconds)
                     solutions.setdefault(tool, installed(prefix))
                     shutil.rmtree(prefix)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-
-    names = {p.name for p in packages}
-    print(f"Creating an environment, whole process, offline ({note})")
-    print(f"channel: {len(packages)} records of {len(names)} names, real archives; request: "
-          f"{' '.join(REQUEST)}")  # fmt: skip
     ours = TOOLS[0]
+    medians = {
+        phase: {tool: median_ms(found[tool]) / 1000 if tool in found else None for tool in TOOLS}
+        for phase, found in samples.items()
+    }
+    names = {p.name for p in packages}
+    shape = "conflicting pins" if args.conflicting_pins else "newest releases fit together"
+    print(f"Creating an environment, whole process, offline ({note})")
+    print(f"channel: {len(packages)} records of {len(names)} names, real archives, {shape}")
+    print(f"request: {' '.join(REQUEST)}; medians of {args.runs} runs, seconds;")
+    print(f"'x ours' = that tool's time / ours; '>' = gave up after {args.timeout:.0f} s")
+
     rows = []
     for tool in TOOLS:
-        rows.append([
-            tool, len(solutions[tool]), f"{median_ms(cold[tool]) / 1000:.2f}",
-            f"{median_ms(warm[tool]) / 1000:.2f}",
-            f"{median_ms(cold[tool]) / median_ms(cold[ours]):.1f}x",
-            f"{median_ms(warm[tool]) / median_ms(warm[ours]):.1f}x",
-        ])  # fmt: skip
-    print(f"medians of {args.runs} runs, seconds; 'x ours' = that tool's time / ours")
+        row: list[object] = [tool, len(solutions[tool]) if tool in solutions else "-"]
+        ran = [tool in samples[p] or given_up.get(tool) == p for p in ("cold", "warm")]
+        row += [
+            _seconds(medians[p][tool], args.timeout) if r else "not run"
+            for p, r in zip(("cold", "warm"), ran, strict=True)
+        ]
+        row += [
+            _ratio(medians[p], tool, args.timeout) if r else "-"
+            for p, r in zip(("cold", "warm"), ran, strict=True)
+        ]
+        rows.append(row)
     print_table(["tool", "packages", "cold s", "warm s", "cold x ours", "warm x ours"], rows)
-    same = len(set(solutions.values())) == 1
-    print("solutions: " + ("identical packages for all three" if same else "DIFFER"))
-    if not same:
-        for tool in TOOLS[1:]:
-            print(f"  only {tool}: {sorted(solutions[tool] - solutions[ours])[:5]}")
-            print(f"  only ours vs {tool}: {sorted(solutions[ours] - solutions[tool])[:5]}")
+    if ours in solutions and len(solutions) > 1:
+        for tool, solution in solutions.items():
+            if tool != ours:
+                if solution == solutions[ours]:
+                    print(f"solution of {tool}: the same packages as ours")
+                    continue
+                theirs, mine = solution - solutions[ours], solutions[ours] - solution
+                print(f"solution of {tool}: differs from ours in {len(theirs)} packages")
+                for a, b in zip(sorted(theirs)[:4], sorted(mine)[:4], strict=False):
+                    print(f"  {tool}: {a:<28} ours: {b}")
     beaten = all(
-        median_ms(samples[ours]) < median_ms(samples[tool])
-        for samples in (cold, warm)
+        medians[phase][ours] is not None
+        and (medians[phase][tool] is None or medians[phase][ours] < medians[phase][tool])
+        for phase in ("cold", "warm")
         for tool in TOOLS[1:]
     )
     print(f"goal: ours faster than both, cold and warm -> {'MET' if beaten else 'MISSED'}")
     print(f"whole benchmark: {time.monotonic() - started:.0f} s")
     return 0
+
+
+def _seconds(value: float | None, timeout: float) -> str:
+    return f"> {timeout:.0f}" if value is None else f"{value:.2f}"
+
+
+def _ratio(medians: dict[str, float | None], tool: str, timeout: float) -> str:
+    ours, theirs = medians[TOOLS[0]], medians[tool]
+    if ours is None:
+        return "-"
+    return f"> {timeout / ours:.0f}x" if theirs is None else f"{theirs / ours:.1f}x"
 
 
 if __name__ == "__main__":

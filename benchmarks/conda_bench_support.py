@@ -131,10 +131,18 @@ class JupyterServer:
         self.process = None
 
 
-def timed_run(argv: Sequence[str], env: dict[str, str]) -> float:
-    """Seconds one command takes, as a user waits for it; fails loudly if the command fails."""
+def timed_run(argv: Sequence[str], env: dict[str, str], timeout: float = 900) -> float | None:
+    """Seconds one command takes, as a user waits for it; None when it ran out of time.
+
+    A command that fails stops the benchmark: a failed run's time means nothing.
+    """
     started = time.perf_counter()
-    result = subprocess.run(list(argv), env=env, capture_output=True, text=True, timeout=900)
+    try:
+        result = subprocess.run(
+            list(argv), env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return None
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         tail = (result.stderr or result.stdout).strip().splitlines()[-15:]

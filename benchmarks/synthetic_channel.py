@@ -62,7 +62,13 @@ def _interp_pin(version: str) -> str:
     return f"interp >={version},<{major}.{int(minor) + 1}.0a0"
 
 
-def generate(layers: int = 21, width: int = 20, seed: int = 2024) -> list[PackageDef]:
+def generate(
+    layers: int = 21, width: int = 20, seed: int = 2024, *, conflicting: bool = False
+) -> list[PackageDef]:
+    """The channel's packages. `conflicting`: releases built in the same period pin
+    neighbouring majors of a dependency and newest releases carry `constrains` too, so the
+    newest of everything does not fit together and a solver must back off (still solvable).
+    """
     rng = random.Random(seed)
     names = [[f"p{layer:02d}-{i:02d}" for i in range(width)] for layer in range(layers)]
     versions = {name: rng.randint(4, 10) for row in names for name in row}
@@ -78,9 +84,10 @@ def generate(layers: int = 21, width: int = 20, seed: int = 2024) -> list[Packag
             count = versions[name]
             deps = rng.sample(below, k=min(len(below), rng.randint(1, 3))) if below else []
             for index in range(count):
-                depends = [_pin(dep, index, count, versions[dep], rng) for dep in deps]
+                depends = [_pin(dep, index, count, versions[dep], rng, conflicting) for dep in deps]
                 constrains = []
-                if layer >= 2 and index < count - 1 and rng.random() < 0.1:
+                newest = index == count - 1 and not conflicting
+                if layer >= 2 and not newest and rng.random() < 0.1:
                     other = rng.choice(names[rng.randrange(0, layer - 1)])
                     constrains.append(f"{other} <{_next_major(rng.randrange(0, versions[other]))}")
                 for variant in _variants(name, index, count, compiled[name]):
@@ -98,11 +105,17 @@ def generate(layers: int = 21, width: int = 20, seed: int = 2024) -> list[Packag
     return packages
 
 
-def _pin(dep: str, index: int, count: int, dep_count: int, rng: random.Random) -> str:
+def _pin(
+    dep: str, index: int, count: int, dep_count: int, rng: random.Random, conflicting: bool
+) -> str:
     if index == 0:
         return dep
-    # The dependency's release that was current when this one was built.
-    target = index * (dep_count - 1) // max(1, count - 1)
+    if conflicting:
+        target = round(index / max(1, count - 1) * (dep_count - 1)) - rng.randint(0, 1)
+        target = max(0, min(dep_count - 1, target))
+    else:
+        # The dependency's release that was current when this one was built.
+        target = index * (dep_count - 1) // max(1, count - 1)
     if rng.random() < 0.6:
         return f"{dep} >={_version(target)},<{_next_major(target)}"
     return f"{dep} >={_version(target)}"
