@@ -5,6 +5,10 @@ the printed text to the parsers in `conda_parsers`. Commands that change a prefi
 run through `conda_transaction.run_transaction`, so a cancel never leaves an
 environment half-linked.
 
+Removing an environment is the base engine's atomic rename-aside-then-delete
+(core/removal.py), not `conda remove --all`, which unlinks package by package and
+leaves half an environment when it fails or is stopped.
+
 The executable is, in order: the one given (`EnvManager.conda_executable`), the
 tool on PATH (`condabin/` after `conda init`), then `CONDA_EXE` / `MAMBA_EXE`, which
 conda's and mamba's shell hooks export even when PATH does not name the tool.
@@ -308,19 +312,6 @@ class CondaCliEngine(Engine):
             )
         if lock.pip:
             await self._pip_install(prefix, lock.pip, progress)
-
-    async def remove(self, env: Environment, progress: ProgressCallback = ignore_progress) -> None:
-        """`remove --all`, so conda forgets the env too; then whatever conda left behind
-        (files no package owns) is deleted."""
-        progress(ProgressEvent(stage="remove", message=f"Removing {env.prefix}"))
-        await self._change(
-            ["remove", "--prefix", env.prefix, "--all", "--yes", "--json"],
-            progress,
-            stage="remove",
-            existing=False,
-        )
-        if env.prefix.exists():
-            shutil.rmtree(env.prefix)
 
     # -- packages -----------------------------------------------------------
 
