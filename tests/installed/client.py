@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import queue
+import threading
 import time
 from typing import Any
 from urllib.parse import quote
@@ -145,3 +148,52 @@ async def _print_prefix(server: LabServer, kernel_id: str) -> str:
         ws.close()
     assert done.reply.get("status") == "ok", done.reply
     return done.stdout
+
+
+ENVIRONMENTS_EVENT = "https://events.jupyter.org/jupyter_env_manager/environments/v1"
+
+
+class EventStream:
+    """The server's Jupyter events as the frontend receives them (/api/events/subscribe),
+    read in a thread so that a test can run the CLI meanwhile."""
+
+    def __init__(self, server: LabServer) -> None:
+        self.server = server
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._connected = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ws = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._read()), daemon=True)
+
+    async def _read(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        url = self.server.url.replace("http://", "ws://") + "/api/events/subscribe"
+        self._ws = await websocket_connect(HTTPRequest(url, headers=self.server.headers))
+        self._connected.set()
+        while (raw := await self._ws.read_message()) is not None:
+            self.events.put(json.loads(raw))
+
+    def __enter__(self) -> EventStream:
+        self._thread.start()
+        assert self._connected.wait(30), "could not subscribe to /api/events/subscribe"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None and self._ws is not None:
+            self._loop.call_soon_threadsafe(self._ws.close)
+        self._thread.join(10)
+
+    def next_change(self, change: str, within: float) -> dict[str, Any]:
+        """The next environments/v1 event saying `change`, arriving within `within` s."""
+        deadline = time.monotonic() + within
+        seen = []
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                event = self.events.get(timeout=remaining)
+            except queue.Empty:
+                break
+            seen.append(event)
+            data = event.get("data", event)
+            if event.get("schema_id") == ENVIRONMENTS_EVENT and data.get("change") == change:
+                return event
+        raise AssertionError(f"no {change!r} change event within {within} s; saw {seen}")

@@ -39,7 +39,8 @@ def main() -> None:
     os.chdir(work)
     argv = lab_argv(venv, args.port, args.token)
     print(f"serving {venv} from {work} with HOME={home}", flush=True)
-    os.execve(argv[0], argv, user_environ(home, venv))
+    # Become the server (an argument list, no shell): Playwright's kill then reaches it.
+    os.execve(argv[0], argv, user_environ(home, venv))  # noqa: S606
 
 
 if __name__ == "__main__":

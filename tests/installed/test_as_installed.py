@@ -16,7 +16,9 @@ from tests.grid.conftest import write_notebook
 
 from .client import (
     API,
+    KERNEL_LISTING_SECONDS,
     Api,
+    EventStream,
     create_over_rest,
     kernel_listed,
     kernel_unlisted,
@@ -85,15 +87,19 @@ def jupyter_cli(lab: LabServer, *args: str) -> subprocess.CompletedProcess:
 
 def test_environment_made_by_the_cli_in_another_terminal(api: Api, lab: LabServer):
     name = "as-installed-cli"
-    made = jupyter_cli(lab, "create", "-n", name, "--engine", "uv", "ipykernel")
-    assert made.returncode == 0, made.stderr[-2000:]
-    env = api.ok("GET", API, "environments", name)
-    prefix = env["prefix"]
+    with EventStream(lab) as events:
+        made = jupyter_cli(lab, "create", "-n", name, "--engine", "uv", "ipykernel")
+        assert made.returncode == 0, made.stderr[-2000:]
+        # What tells an open JupyterLab to show the new kernel without a reload.
+        events.next_change("kernels", within=KERNEL_LISTING_SECONDS)
+        env = api.ok("GET", API, "environments", name)
+        prefix = env["prefix"]
 
-    kernel = kernel_listed(api, prefix)
-    assert os.path.samefile(sys_prefix_of_kernel(api, kernel), prefix)
+        kernel = kernel_listed(api, prefix)
+        assert os.path.samefile(sys_prefix_of_kernel(api, kernel), prefix)
 
-    gone = jupyter_cli(lab, "remove", "-n", name, "-y")
-    assert gone.returncode == 0, gone.stderr[-2000:]
-    assert not Path(prefix).exists()
-    kernel_unlisted(api, prefix)
+        gone = jupyter_cli(lab, "remove", "-n", name, "-y")
+        assert gone.returncode == 0, gone.stderr[-2000:]
+        assert not Path(prefix).exists()
+        events.next_change("kernels", within=KERNEL_LISTING_SECONDS)
+        kernel_unlisted(api, prefix)

@@ -45,8 +45,13 @@ class InstallError(RuntimeError):
 
 
 def uv_executable() -> str:
-    from uv import find_uv_bin
-
+    try:
+        from uv import find_uv_bin
+    except ImportError:  # a Python without the project's dependencies: uv from PATH
+        found = shutil.which("uv")
+        if found is None:
+            raise InstallError("uv is needed to build and install the wheel") from None
+        return found
     return find_uv_bin()
 
 
