@@ -28,17 +28,27 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, base: Path):
+    """`config` (traits by section) is written as the user's jupyter_server_config.json;
+    `environ` adds or replaces variables of the server's environment (e.g. a conda on
+    PATH)."""
+
+    def __init__(
+        self, base: Path, config: dict | None = None, environ: dict[str, str] | None = None
+    ):
         self.base = base
         self.root = base / "root"
         self.home = base / "home"
-        for folder in (self.root, self.home):
+        for folder in (self.root, self.home / ".jupyter"):
             folder.mkdir(parents=True, exist_ok=True)
+        if config:
+            (self.home / ".jupyter" / "jupyter_server_config.json").write_text(json.dumps(config))
+        self.extra_environ = environ or {}
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
 
     def environ(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "CONDA"))}
+        env.update(self.extra_environ)
         env.update(
             HOME=str(self.home),
             JUPYTER_CONFIG_DIR=str(self.home / ".jupyter"),
@@ -46,6 +56,11 @@ class ServerProcess:
             JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
         )
         return env
+
+    def kernelspecs(self) -> dict:
+        code, body = self.call("GET", "api/kernelspecs")
+        assert code == 200, body
+        return body  # type: ignore[return-value]
 
     def start(self, *extra: str) -> None:
         self.port = free_port()
