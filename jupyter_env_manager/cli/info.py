@@ -16,8 +16,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    info = collect_info()
-    info["default_engine"] = make_manager().default_engine_info()
+    manager = make_manager()
+    info = collect_info(manager.conda_executable or None)
+    info["default_engine"] = manager.default_engine_info()
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
@@ -31,4 +32,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {engine['name']:<11} {engine['version'] or 'unknown version'}{where}")
         else:
             print(f"  {engine['name']:<11} not found")
+    conda = info.get("conda")
+    if conda:
+        print(f"conda in use: {conda['path']} {conda['version'] or ''} (solver: "  # type: ignore[index]
+              f"{conda['solver'] or 'unknown'}, base: {conda['root_prefix'] or 'unknown'})")  # type: ignore[index]  # fmt: skip
     return 0

@@ -144,7 +144,10 @@ class EnvManager(LoggingConfigurable):
     # -- where things are ---------------------------------------------------
 
     def locations(self) -> discovery.Locations:
-        locations = discovery.Locations.default(venvs_dir=Path(self.venvs_dir).expanduser())
+        locations = discovery.Locations.default(
+            venvs_dir=Path(self.venvs_dir).expanduser(),
+            conda_executable=self.conda_executable or None,
+        )
         if self.envs_dirs:
             locations.conda_envs_dirs = [Path(d).expanduser() for d in self.envs_dirs]
         return locations

@@ -14,7 +14,7 @@ class InfoHandler(EnvManagerHandler):
     @authorized
     async def get(self) -> None:
         # The first call probes tools with subprocesses; keep the event loop free.
-        info = await asyncio.to_thread(collect_info)
+        info = await asyncio.to_thread(collect_info, self.manager.conda_executable or None)
         info["default_engine"] = self.manager.default_engine_info()
         info["kernels"] = self.extensionapp.kernel_route.to_json()
         self.write_json(info)

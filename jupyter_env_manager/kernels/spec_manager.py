@@ -27,7 +27,14 @@ from traitlets import Bool, List, TraitError, Unicode, validate
 from ..core import discovery
 from ..core.models import Environment
 from . import naming
-from .env_kernels import KERNELS_SUBDIR, PROVISIONER_NAME, EnvKernel, build_env_kernels
+from .env_kernels import (
+    KERNELS_SUBDIR,
+    METADATA_KEY,
+    PROVISIONER_NAME,
+    EnvKernel,
+    build_env_kernels,
+    read_kernel_json,
+)
 
 _Fingerprint = tuple[object, ...]
 
@@ -83,9 +90,12 @@ class EnvKernelSpecManager(KernelSpecManager):
 
     name_format = Unicode(
         naming.DEFAULT_NAME_FORMAT,
-        help="Display name of environment kernels. Fields: {language} ('Python 3.12', "
-        "'R'), {environment}, {kernel}, {kind} ('conda' or 'venv'), {prefix}. "
-        f"nb_conda_kernels' style: {naming.NB_CONDA_KERNELS_NAME_FORMAT!r}.",
+        help="Display name of environment kernels. The default is nb_conda_kernels' own "
+        f"({naming.NB_CONDA_KERNELS_NAME_FORMAT!r}, for conda envs; venvs get "
+        f"{naming.VENV_NAME_FORMAT!r}); a format set here applies to every env. Fields: "
+        "{language} ('Python', 'R'; also {0}), {environment} (also {1}), {kernel}, "
+        "{display_name} (the spec's own), {conda_kernel}, {language_version} "
+        "('Python 3.12'), {python_version}, {kind} ('conda' or 'venv'), {prefix}.",
     ).tag(config=True)
 
     envs_dirs = List(
@@ -108,7 +118,8 @@ class EnvKernelSpecManager(KernelSpecManager):
     root_prefix = Unicode(
         None,
         allow_none=True,
-        help="The conda root (base) prefix. None: found from CONDA_EXE and friends; "
+        help="The conda root (base) prefix. None: found as conda finds it (the configured "
+        "conda executable, CONDA_EXE, MAMBA_ROOT_PREFIX, conda or mamba on PATH); "
         "empty string: no base environment.",
     ).tag(config=True)
 
@@ -277,8 +288,30 @@ class EnvKernelSpecManager(KernelSpecManager):
 
     # -- KernelSpecManager API -------------------------------------------------
 
+    def _plain_kernel_specs(self) -> dict[str, str]:
+        """The kernels Jupyter finds on its own, less kernelspec files we wrote for an
+        environment this manager serves under another name (e.g. `conda-root-py`
+        written before base kernels were named `conda-base-py`): listed twice, the
+        old name would launch the same environment under a stale label."""
+        plain = super().find_kernel_specs() if self.keep_plain_kernels else {}
+        kernels = self.env_kernels()
+        served = {os.path.normcase(os.path.abspath(k.env.prefix)) for k in kernels.values()}
+        for name, resource_dir in list(plain.items()):
+            if name in kernels:
+                continue
+            spec = read_kernel_json(Path(resource_dir) / "kernel.json") or {}
+            marker = (spec.get("metadata") or {}).get(METADATA_KEY) or {}
+            prefix = marker.get("env_prefix") if isinstance(marker, dict) else None
+            if (
+                isinstance(prefix, str)
+                and marker.get("registered")
+                and os.path.normcase(os.path.abspath(prefix)) in served
+            ):
+                del plain[name]
+        return plain
+
     def find_kernel_specs(self) -> dict[str, str]:
-        specs = super().find_kernel_specs() if self.keep_plain_kernels else {}
+        specs = self._plain_kernel_specs()
         for name, kernel in self.env_kernels().items():
             if not self.allowed_kernelspecs or name in self.allowed_kernelspecs:
                 specs[name] = kernel.resource_dir
@@ -295,7 +328,7 @@ class EnvKernelSpecManager(KernelSpecManager):
     def get_all_specs(self) -> dict[str, Any]:
         result: dict[str, Any] = {}
         if self.keep_plain_kernels:
-            for name in super().find_kernel_specs():
+            for name in self._plain_kernel_specs():
                 try:
                     spec = super().get_kernel_spec(name)
                 except NoSuchKernel:

@@ -231,3 +231,30 @@ def test_hundred_envs_warm_listing_is_fast(tree):
     scanned = ksm.env_kernels()
     ksm.get_all_specs()
     assert ksm.env_kernels() is scanned
+
+
+def test_kernelspec_files_written_under_an_old_name_are_not_listed_twice(tree, tmp_path):
+    from jupyter_env_manager.kernels import registration
+
+    ksm = manager(tree)
+    base_kernels = ksm.kernels_for(next(k.env for k in ksm.env_kernels().values() if k.env.is_base))
+    kernels_dir = tmp_path / "user-kernels"
+    # What `kernel register base` wrote before base kernels were named conda-base-*.
+    written = registration.register(base_kernels, prefix=str(tmp_path / "user"))
+    (tmp_path / "user" / "share" / "jupyter" / "kernels" / written[0].name).rename(
+        kernels_dir.parent / "old"
+    )
+    kernels_dir.mkdir()
+    (kernels_dir.parent / "old").rename(kernels_dir / "conda-root-py")
+    # And a kernelspec of somebody else's under a name we do not serve: kept.
+    other = kernels_dir / "someone-else"
+    other.mkdir()
+    (other / "kernel.json").write_text(
+        '{"argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],'
+        ' "display_name": "Theirs", "language": "python"}'
+    )
+
+    listed = manager(tree, kernel_dirs=[str(kernels_dir)]).get_all_specs()
+    assert "conda-base-py" in listed
+    assert "conda-root-py" not in listed  # served as conda-base-py already
+    assert "someone-else" in listed
