@@ -202,6 +202,17 @@ def cmd_search(args: argparse.Namespace) -> int:
     found = _run(args, work)
     rows = [f"{p.name:<30} {p.version:<16} {p.channel or p.source}" for p in found]
     _emit(args, [p.to_json() for p in found], "\n".join(rows) or "No packages found.")
+    # Imported here: rattler's import would slow every other command's start.
+    from ..core.engines.pypi_index import MAX_INDEX_RESULTS
+    from ..core.engines.rattler_repodata import MAX_SEARCH_NAMES
+
+    limit = MAX_INDEX_RESULTS if args.pypi else MAX_SEARCH_NAMES
+    if not args.json and len({p.name for p in found}) >= limit:
+        # Indexes carry no popularity: a short query's best-known match may be past the cut.
+        print(
+            f"Showing the best {limit} names; type more of the name to see others.",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -106,9 +106,9 @@ def cli(tmp_path: Path, pypi_index: str, ranking_channel: str):
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
     }
 
-    def search(*args: str) -> list[dict]:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            [JUPYTER, "env-manager", "search", *args, "--json"],
+            [JUPYTER, "env-manager", "search", *args],
             capture_output=True,
             text=True,
             env=env,
@@ -116,8 +116,12 @@ def cli(tmp_path: Path, pypi_index: str, ranking_channel: str):
             timeout=120,
         )
         assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
+        return done
 
+    def search(*args: str) -> list[dict]:
+        return json.loads(run(*args, "--json").stdout)
+
+    search.run = run  # type: ignore[attr-defined]
     return search
 
 
@@ -128,6 +132,15 @@ def test_cli_pypi_search_ranks_exact_then_prefix_then_the_rest(cli, pypi_index):
     assert len(names) == MAX_INDEX_RESULTS
     assert "pyscikit" not in names  # the cut drops the tail of the "contains" group
     assert {p["channel"] for p in found} == {pypi_index}
+
+
+def test_cli_says_when_a_short_query_matched_more_names_than_shown(cli):
+    table = cli.run("scikit", "--pypi")
+    assert table.stdout.split()[0] == "scikit"
+    assert table.stderr == (
+        f"Showing the best {MAX_INDEX_RESULTS} names; type more of the name to see others.\n"
+    )
+    assert cli.run("scikit-l", "--pypi").stderr == ""  # one name: all shown
 
 
 def test_cli_pypi_search_normalises_the_query_like_pep_503(cli):
