@@ -379,24 +379,30 @@ class EnvManager(LoggingConfigurable):
         engine: str | None = None,
         progress: ProgressCallback = ignore_progress,
     ) -> Environment:
-        if specfiles.is_explicit_lock(content):
-            if not name:
-                raise InvalidRequest("A lock file names no environment; give a name.")
-            chosen = self.engine(engine)
-            prefix = self._check_new_name(name, chosen.kind)
-            text = content.decode() if isinstance(content, bytes) else content
-            async with self._building(prefix, name, progress):
-                await chosen.create_from_lock(prefix, text, progress)
-                self._registered(prefix, chosen)
-            return self.get(name)
-        spec = specfiles.parse_spec_file(filename, content)
-        target = name or spec.name
-        if not target:
-            raise InvalidRequest(f"{filename} names no environment; give a name.")
-        is_requirements = not filename.lower().endswith((".yml", ".yaml"))
-        if is_requirements and engine is None:
+        # By content, whatever the file is called: `export -o env.lock` then `create -f
+        # env.lock` must work for every format this tool exports.
+        found = specfiles.read_spec_file(filename, content)
+        progress(ProgressEvent(stage="read", message=found.describe()))
+        if found.env_kind == "venv" and engine is None:
             engine = "uv"
-        return await self.create(target, spec, engine=engine, progress=progress)
+        if found.spec is not None:
+            target = name or found.spec.name
+            if not target:
+                raise InvalidRequest(f"{filename} names no environment; give a name.")
+            return await self.create(target, found.spec, engine=engine, progress=progress)
+        if not name:
+            raise InvalidRequest(f"{filename} is {found.label}, which names no environment; "
+                                 "give a name.")  # fmt: skip
+        chosen = self.engine(engine, kind=found.env_kind)
+        if chosen.kind != found.env_kind:
+            raise InvalidRequest(
+                f"{filename} is {found.label}; the {chosen.name} engine cannot rebuild it."
+            )
+        prefix = self._check_new_name(name, chosen.kind)
+        async with self._building(prefix, name, progress):
+            await chosen.create_from_lock(prefix, found.text, progress)
+            self._registered(prefix, chosen)
+        return self.get(name)
 
     async def clone(
         self, source: str, name: str, *, progress: ProgressCallback = ignore_progress

@@ -10,7 +10,7 @@ from tornado import web
 
 from ..core.errors import InvalidRequest
 from ..core.models import EXPORT_FORMATS, EnvSpec
-from ..core.specfiles import parse_spec_file
+from ..core.specfiles import read_spec_file
 from .base import EnvManagerHandler
 from .validation import optional_str, query_bool, required_str, str_list
 
@@ -51,13 +51,15 @@ class EnvironmentsHandler(EnvManagerHandler):
         engine = optional_str(body, "engine")
         if body.get("file") is not None:
             filename, content = _uploaded_file(body["file"])
-            spec = parse_spec_file(filename, content)  # refuse bad files before accepting
+            found = read_spec_file(filename, content)  # refuse bad files before accepting
+            spec = found.spec or EnvSpec()
             name = optional_str(body, "name") or spec.name
             if not name:
                 raise InvalidRequest(f"{filename} names no environment; give a 'name'.")
             if set(body) - {"name", "engine", "file"}:
                 raise InvalidRequest("Give either 'file' or package fields, not both.")
-            self.manager.check_new_environment(name, engine, spec)
+            kind = found.env_kind if engine is None else None
+            self.manager.check_new_environment(name, engine, spec, kind=kind)
             task = self.tasks.submit(
                 "create",
                 name,

@@ -19,16 +19,6 @@ from tests.rattler.channel_builder import build_channel
 
 JUPYTER = str(Path(sys.executable).with_name("jupyter"))
 
-#: The manager routes a file by `specfiles.read_spec_file` once `create_from_file` uses
-#: it (core/manager.py, not owned by the specfiles work): until then a conda env file
-#: called env.lock goes to uv, a PyPI lock is refused, and nothing says what was read.
-#: With that change (a dozen lines, verified on a copy of the tree) every case passes;
-#: strict, so the markers must go when it lands.
-NEEDS_MANAGER_ROUTING = pytest.mark.xfail(
-    strict=True,
-    reason="EnvManager.create_from_file does not route by specfiles.read_spec_file yet",
-)
-
 
 @pytest.fixture(scope="module")
 def channel(tmp_path_factory) -> str:
@@ -88,17 +78,12 @@ def packages(cli, name: str) -> list[tuple[str, str]]:
 
 
 CASES = [
-    pytest.param("conda", "lock", "a conda explicit lock", id="conda-lock",
-                 marks=NEEDS_MANAGER_ROUTING),
-    pytest.param("conda", "yml", "a conda environment file", id="conda-yml",
-                 marks=NEEDS_MANAGER_ROUTING),
-    pytest.param("conda", "no-builds", "a conda environment file", id="conda-no-builds",
-                 marks=NEEDS_MANAGER_ROUTING),
-    pytest.param("conda", "from-history", "a conda environment file", id="conda-from-history",
-                 marks=NEEDS_MANAGER_ROUTING),
-    pytest.param("venv", "lock", "a PyPI lock", id="venv-lock", marks=NEEDS_MANAGER_ROUTING),
-    pytest.param("venv", "requirements", "a pip requirements file", id="venv-requirements",
-                 marks=NEEDS_MANAGER_ROUTING),
+    pytest.param("conda", "lock", "a conda explicit lock", id="conda-lock"),
+    pytest.param("conda", "yml", "a conda environment file", id="conda-yml"),
+    pytest.param("conda", "no-builds", "a conda environment file", id="conda-no-builds"),
+    pytest.param("conda", "from-history", "a conda environment file", id="conda-from-history"),
+    pytest.param("venv", "lock", "a PyPI lock", id="venv-lock"),
+    pytest.param("venv", "requirements", "a pip requirements file", id="venv-requirements"),
 ]  # fmt: skip
 
 
