@@ -7,11 +7,9 @@
  *
  *   cd ui-tests && CI=1 jlpm playwright test -c playwright.installed.config.js
  */
-const path = require('path');
-const { port, token } = require('./installed/server');
+const { port, python, script, token } = require('./installed/server');
 
 const chromium = process.env.CHROMIUM_PATH || '/usr/lib/chromium/chromium';
-const python = process.env.JEM_PYTHON || 'python';
 
 module.exports = {
   testDir: './installed',
@@ -42,7 +40,8 @@ module.exports = {
   webServer: {
     command: [
       python,
-      path.join('..', 'tests', 'installed', 'serve_installed.py'),
+      script,
+      'serve',
       '--port',
       String(port),
       '--token',

@@ -4,8 +4,9 @@
  * same Launcher without a reload → a notebook in it prints its prefix.
  */
 import { APIRequestContext, expect, Page, test } from '@playwright/test';
+import { execFileSync } from 'child_process';
 
-import { token } from './server';
+import { python, script, token } from './server';
 
 const API = '/env-manager/api';
 const auth = { Authorization: `token ${token}` };
@@ -61,20 +62,45 @@ function visibleLauncher(page: Page) {
   return page.locator('.jp-Launcher:visible');
 }
 
+/**
+ * Open JupyterLab from the link the server prints (the token in the URL), with a
+ * Launcher in front: a fresh workspace opens one, a restored one may not.
+ */
+async function openLab(page: Page) {
+  await page.goto(`/lab?token=${token}`);
+  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
+    timeout: 60000
+  });
+  if ((await visibleLauncher(page).count()) === 0) {
+    await page.getByRole('menuitem', { name: 'File' }).click();
+    await page.getByRole('menuitem', { name: /^New Launcher/ }).click();
+  }
+  await expect(visibleLauncher(page)).toBeVisible();
+  // Survives only as long as the page is not reloaded.
+  await page.evaluate(() => ((window as any).__notReloaded = true));
+}
+
+async function notReloaded(page: Page): Promise<boolean> {
+  return page.evaluate(() => (window as any).__notReloaded === true);
+}
+
+/** `jupyter env-manager ARGS` in another terminal of the same user. */
+function cli(...args: string[]): string {
+  return execFileSync(python, [script, 'cli', ...args], {
+    encoding: 'utf-8',
+    stdio: 'pipe', // its stderr goes into the error if it fails
+    timeout: 240000
+  });
+}
+
 test('Launcher → New environment → its notebook prints its prefix', async ({
   page,
   request
 }) => {
   const name = `first-env-${Date.now().toString(36)}`;
   try {
-    // The link the server prints: the token in the URL, nothing else.
-    await page.goto(`/lab?token=${token}`);
-    const launcher = visibleLauncher(page);
-    await expect(launcher).toBeVisible({ timeout: 60000 });
-    // Survives only as long as the page is not reloaded.
-    await page.evaluate(() => ((window as any).__notReloaded = true));
-
-    await launcher
+    await openLab(page);
+    await visibleLauncher(page)
       .locator(
         '.jp-LauncherCard[title="Create a conda environment or virtualenv"]'
       )
@@ -111,7 +137,7 @@ test('Launcher → New environment → its notebook prints its prefix', async ({
       hasText: display!
     });
     await expect(card.first()).toBeVisible({ timeout: 10000 });
-    expect(await page.evaluate(() => (window as any).__notReloaded)).toBe(true);
+    expect(await notReloaded(page)).toBe(true);
 
     await card.first().click();
     const notebook = page.locator('.jp-NotebookPanel:visible');
@@ -135,6 +161,35 @@ test('Launcher → New environment → its notebook prints its prefix', async ({
     await expect(cell.locator('.jp-OutputArea-output')).toHaveText(env.prefix, {
       timeout: 120000
     });
+  } finally {
+    await removeEnv(request, name);
+  }
+});
+
+test('an environment made by the CLI in another terminal comes and goes in the open Launcher', async ({
+  page,
+  request
+}) => {
+  const name = `cli-env-${Date.now().toString(36)}`;
+  try {
+    await openLab(page);
+    cli('create', '-n', name, '--engine', 'uv', 'ipykernel');
+    const env = (await findEnv(request, name))!;
+    expect(env).toBeTruthy();
+    let display: string | undefined;
+    await expect
+      .poll(
+        async () => (display = await kernelDisplayName(request, env.prefix))
+      )
+      .toBeTruthy();
+    const card = visibleLauncher(page).locator('.jp-LauncherCard', {
+      hasText: display!
+    });
+    await expect(card.first()).toBeVisible();
+
+    cli('remove', '-n', name, '-y');
+    await expect(card).toHaveCount(0);
+    expect(await notReloaded(page)).toBe(true);
   } finally {
     await removeEnv(request, name);
   }
