@@ -19,9 +19,7 @@ def state(prefix: Path) -> tuple[list, dict[str, str]]:
     """conda's view plus every file under share/ (name -> content)."""
     share = prefix / "share"
     files = {
-        str(p.relative_to(prefix)): p.read_text()
-        for p in sorted(share.rglob("*"))
-        if p.is_file()
+        str(p.relative_to(prefix)): p.read_text() for p in sorted(share.rglob("*")) if p.is_file()
     }
     return conda_list(prefix), files
 
