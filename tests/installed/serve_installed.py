@@ -22,14 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.installed.wheel_venv import lab_argv, user_environ, wheel_venv  # noqa: E402
+from tests.installed.wheel_venv import REPO, lab_argv, user_environ, wheel_venv  # noqa: E402
 
 DEFAULT_FOLDER = Path(tempfile.gettempdir()) / f"jem-installed-{os.getuid()}"
 
 
-def serve(folder: Path, port: int, token: str) -> None:
+def serve(folder: Path, port: int, token: str, source: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
-    venv = wheel_venv(folder)
+    venv = wheel_venv(folder, source)
     home, work = folder / "home", folder / "work"
     home.mkdir()
     work.mkdir()
@@ -56,11 +56,14 @@ def main() -> int:
     serving = commands.add_parser("serve", help="Install and serve.")
     serving.add_argument("--port", type=int, default=18139)
     serving.add_argument("--token", required=True)
+    serving.add_argument(
+        "--source", type=Path, default=REPO, help="Source tree to build (e.g. an old commit's)."
+    )
     running = commands.add_parser("cli", help="Run `jupyter env-manager ARGS` as the user.")
     running.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     if args.command == "serve":
-        serve(args.folder, args.port, args.token)
+        serve(args.folder, args.port, args.token, args.source)
     return cli(args.folder, args.args)
 
 

@@ -12,6 +12,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.grid.conftest import write_notebook
 
 from .client import (
@@ -26,6 +28,9 @@ from .client import (
     sys_prefix_of_kernel,
 )
 from .wheel_venv import LabServer
+
+# The first test to need the venv pays for building and installing it in its setup.
+pytestmark = pytest.mark.timeout(600)
 
 
 def grid_finished(api: Api, grid_id: str, timeout: float = 240) -> dict:

@@ -38,6 +38,10 @@ from .wheel_venv import REPO, install_venv, user_environ
 NOT_ON_PYPI = {"nodejs": "the npm build; the copied repository has the built labextension"}
 
 
+# The first test's setup installs the image's packages and runs postBuild.
+pytestmark = pytest.mark.timeout(900)
+
+
 def binder_packages() -> tuple[str | None, list[str]]:
     """environment.yml's Python version and the rest of it as PyPI requirements."""
     spec = yaml.safe_load((REPO / "binder" / "environment.yml").read_text())

@@ -26,6 +26,10 @@ from .conftest import OTHER_SPEC_MANAGER_PORT, start_lab
 OTHER_MANAGER = "jupyter_client.kernelspec.KernelSpecManager"
 
 
+# The first test to need the venv pays for building and installing it in its setup.
+pytestmark = pytest.mark.timeout(600)
+
+
 @pytest.fixture(scope="module")
 def other_lab(installed_venv: Path, installed_root: Path):
     folder = installed_root / "other-ksm"

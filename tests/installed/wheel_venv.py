@@ -110,9 +110,9 @@ def _python_for_venv() -> str:
     return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def wheel_venv(root: Path) -> Path:
-    """Build the wheel and install it with JupyterLab into `root/venv`."""
-    wheel = build_wheel(root / "dist")
+def wheel_venv(root: Path, source: Path = REPO) -> Path:
+    """Build the wheel of `source` and install it with JupyterLab into `root/venv`."""
+    wheel = build_wheel(root / "dist", source)
     return install_venv(root / "venv", [str(wheel), "jupyterlab"])
 
 
