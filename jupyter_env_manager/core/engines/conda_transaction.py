@@ -113,7 +113,15 @@ async def run_transaction(
             while not (await asyncio.wait({exited}, timeout=_POLL_SECONDS))[0]:
                 follower.read_new()
         except BaseException:
-            await asyncio.shield(_cancel(process, follower, guard, knows_commit_point, on_notice))
+            cleanup = asyncio.ensure_future(
+                _cancel(process, follower, guard, knows_commit_point, on_notice)
+            )
+            try:
+                await asyncio.shield(cleanup)
+            except asyncio.CancelledError:
+                # Cancelled again while conda finishes or dies: wait for that all the
+                # same, or its log files would be deleted under it.
+                await cleanup
             raise
         follower.flush()
         assert process.returncode is not None
