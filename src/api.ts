@@ -166,6 +166,20 @@ export interface INotebookInspection {
 
 export type GridValue = number | boolean | string | null;
 
+/** One value of a grid field as a run will see it (Python's repr and type name). */
+export interface IShownValue {
+  text: string;
+  type: string;
+}
+
+/** What POST grids/values answers: the typed fields parsed by the server's grammar. */
+export interface IGridValuesPreview {
+  parameters: Record<string, IShownValue[]>;
+  /** How many runs the fields make; null while a field has an error. */
+  runs: number | null;
+  errors: Record<string, string>;
+}
+
 export interface IGridRequest {
   notebook: string;
   /** A dict of value lists (or a list of such dicts, ParameterGrid-style). */
@@ -430,6 +444,11 @@ export class EnvManagerClient {
   /** The parameters a notebook declares, for the grid search form. */
   inspectNotebook(notebook: string): Promise<INotebookInspection> {
     return this.json<INotebookInspection>('grids/inspect', post({ notebook }));
+  }
+
+  /** Parse the grid form's value fields as the CLI's `--param` does. */
+  gridValues(values: Record<string, string>): Promise<IGridValuesPreview> {
+    return this.json<IGridValuesPreview>('grids/values', post({ values }));
   }
 
   /** Grid searches this server started, newest first (without results). */

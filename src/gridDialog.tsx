@@ -6,7 +6,12 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { IEnvironment, IGridRequest, INotebookInspection } from './api';
+import {
+  IEnvironment,
+  IGridRequest,
+  IGridValuesPreview,
+  INotebookInspection
+} from './api';
 import { IFormAnswer, IRefusedForm } from './common/resubmit';
 import { askWithForm, IGatedBody } from './gatedDialog';
 import { KernelState } from './kernels/specs';
@@ -18,9 +23,17 @@ import {
   IGridForm,
   IGridFormErrors,
   isGridFormValid,
-  parseValueList,
-  SERVER_KERNEL
+  SERVER_KERNEL,
+  typedFields
 } from './gridModels';
+
+/** Asks the server to parse the typed value fields (POST grids/values). */
+export type PreviewValues = (
+  values: Record<string, string>
+) => Promise<IGridValuesPreview>;
+
+/** Let typing settle before asking the server again. */
+const PREVIEW_DELAY_MS = 150;
 
 function FieldError(props: { text?: string; id?: string }): JSX.Element | null {
   return props.text ? (
@@ -28,6 +41,24 @@ function FieldError(props: { text?: string; id?: string }): JSX.Element | null {
       {props.text}
     </div>
   ) : null;
+}
+
+/** The values a field makes, as the runs will see them (e.g. `1.0` float). */
+function ParsedValues(props: {
+  values?: { text: string; type: string }[];
+}): JSX.Element | null {
+  if (!props.values?.length) {
+    return null;
+  }
+  return (
+    <div className="jp-EnvManager-gridParsed">
+      {props.values.map((value, index) => (
+        <code key={index} title={value.type} data-type={value.type}>
+          {value.text}
+        </code>
+      ))}
+    </div>
+  );
 }
 
 /** How the "Run in" list names an environment the server cannot launch. */
@@ -47,6 +78,7 @@ function GridForm(props: {
   kernelState: (env: IEnvironment) => KernelState;
   serverError: string | null;
   form: IGridForm;
+  preview: IGridValuesPreview | null;
   errors: IGridFormErrors;
   touched: boolean;
   update: (change: Partial<IGridForm>) => void;
@@ -54,13 +86,7 @@ function GridForm(props: {
 }): JSX.Element {
   const { form, errors, trans, inspection } = props;
   const shown = (text?: string) => (props.touched ? text : undefined);
-  let points = 1;
-  for (const parameter of inspection.parameters) {
-    points *= Math.max(
-      1,
-      parseValueList(form.values[parameter.name] ?? '').values.length
-    );
-  }
+  const runs = props.preview?.runs;
   return (
     <div className="jp-EnvManager-gridForm">
       {props.serverError && (
@@ -105,12 +131,19 @@ function GridForm(props: {
                 }
               />
               <FieldError text={error} />
+              <ParsedValues
+                values={
+                  typed ? props.preview?.parameters[parameter.name] : undefined
+                }
+              />
             </div>
           );
         })}
         <FieldError text={shown(errors.grid)} id="jem-grid-error" />
         <div className="jp-EnvManager-gridPoints">
-          {trans._n('%1 run', '%1 runs', points)}
+          {runs === null || runs === undefined
+            ? trans.__('… runs')
+            : trans._n('%1 run', '%1 runs', Math.max(runs, 1))}
         </div>
       </fieldset>
       <div className="jp-EnvManager-field">
@@ -227,6 +260,7 @@ export class GridSearchBody
     readonly inspection: INotebookInspection,
     private readonly environments: readonly IEnvironment[],
     private readonly kernelState: (env: IEnvironment) => KernelState,
+    private readonly previewValues: PreviewValues,
     private readonly trans: TranslationBundle,
     refused: IRefusedForm<IGridForm> | null = null
   ) {
@@ -235,10 +269,44 @@ export class GridSearchBody
     this._form = refused?.form ?? emptyGridForm();
     this._serverError = refused?.error ?? null;
     this._touched = refused !== null;
+    this._askPreview();
   }
 
   get errors(): IGridFormErrors {
-    return gridFormErrors(this._form, this.inspection.parameters);
+    return gridFormErrors(
+      this._form,
+      this.inspection.parameters,
+      this._preview
+    );
+  }
+
+  dispose(): void {
+    window.clearTimeout(this._previewTimer);
+    super.dispose();
+  }
+
+  /** Ask the server to parse the typed fields; only the latest answer counts. */
+  private _askPreview(): void {
+    window.clearTimeout(this._previewTimer);
+    const typed = typedFields(this._form.values, this.inspection.parameters);
+    const key = JSON.stringify(typed);
+    if (key === this._previewKey) {
+      return;
+    }
+    this._previewKey = key;
+    this._preview = null;
+    this._previewTimer = window.setTimeout(() => {
+      this.previewValues(typed)
+        .then(preview => {
+          if (key === this._previewKey && !this.isDisposed) {
+            this._preview = preview;
+            this.update();
+          }
+        })
+        .catch(() => {
+          // No preview: the server checks the same text again when the grid starts.
+        });
+    }, PREVIEW_DELAY_MS);
   }
 
   touch(): void {
@@ -273,10 +341,12 @@ export class GridSearchBody
         kernelState={this.kernelState}
         serverError={this._serverError}
         form={this._form}
+        preview={this._preview}
         errors={this.errors}
         touched={this._touched}
         update={change => {
           this._form = { ...this._form, ...change };
+          this._askPreview();
           this.update();
         }}
         trans={this.trans}
@@ -287,6 +357,9 @@ export class GridSearchBody
   private _form: IGridForm;
   private _serverError: string | null;
   private _touched = false;
+  private _preview: IGridValuesPreview | null = null;
+  private _previewKey: string | null = null;
+  private _previewTimer = 0;
 }
 
 /**
@@ -297,11 +370,19 @@ export function askGridSearch(
   inspection: INotebookInspection,
   environments: readonly IEnvironment[],
   kernelState: (env: IEnvironment) => KernelState,
+  previewValues: PreviewValues,
   trans: TranslationBundle,
   refused: IRefusedForm<IGridForm> | null = null
 ): Promise<IFormAnswer<IGridForm, IGridRequest> | null> {
   return askWithForm(
-    new GridSearchBody(inspection, environments, kernelState, trans, refused),
+    new GridSearchBody(
+      inspection,
+      environments,
+      kernelState,
+      previewValues,
+      trans,
+      refused
+    ),
     {
       title: trans.__('Grid search'),
       acceptLabel: trans.__('Start'),

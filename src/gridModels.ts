@@ -14,85 +14,28 @@ import {
   IGridEvent,
   IGridParameter,
   IGridRequest,
+  IGridValuesPreview,
   RunStatus
 } from './api';
 import { LoadStatus } from './models';
 
 // ---------------------------------------------------------------------------
-// Value lists
+// Value lists: typed here, parsed by the server (one grammar with the CLI)
 // ---------------------------------------------------------------------------
 
-export interface IParsedValues {
-  values: GridValue[];
-  /** Why the text is not a value list; empty when it is. */
-  error: string;
-}
-
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** One typed item: a number, a boolean, None/null, or else a string. */
-export function parseValue(text: string): GridValue {
-  const item = text.trim();
-  const quoted = /^(['"])(.*)\1$/s.exec(item);
-  if (quoted) {
-    return quoted[2];
-  }
-  if (NUMBER.test(item)) {
-    return Number(item);
-  }
-  switch (item) {
-    case 'true':
-    case 'True':
-      return true;
-    case 'false':
-    case 'False':
-      return false;
-    case 'None':
-    case 'null':
-      return null;
-  }
-  return item;
-}
-
-/**
- * Parse a comma-separated value list such as `1, 2.5, true, "a, b", l1`.
- * Quotes keep commas and force a string ("1" stays the text 1). An empty
- * text is an empty list: the parameter keeps its default.
- */
-export function parseValueList(text: string): IParsedValues {
-  const items: string[] = [];
-  let current = '';
-  let quote: string | null = null;
-  for (const char of text) {
-    if (quote) {
-      current += char;
-      if (char === quote) {
-        quote = null;
-      }
-    } else if (char === '"' || char === "'") {
-      quote = char;
-      current += char;
-    } else if (char === ',') {
-      items.push(current);
-      current = '';
-    } else {
-      current += char;
+/** The fields the user typed something into (empty ones keep their defaults). */
+export function typedFields(
+  values: Record<string, string>,
+  parameters: readonly IGridParameter[]
+): Record<string, string> {
+  const typed: Record<string, string> = {};
+  for (const parameter of parameters) {
+    const text = values[parameter.name] ?? '';
+    if (text.trim()) {
+      typed[parameter.name] = text;
     }
   }
-  if (quote) {
-    return { values: [], error: `A quote (${quote}) is not closed.` };
-  }
-  items.push(current);
-  if (items.length === 1 && !items[0].trim()) {
-    return { values: [], error: '' };
-  }
-  if (items.some(item => !item.trim())) {
-    return {
-      values: [],
-      error: 'An item of the list is empty; separate values with one comma.'
-    };
-  }
-  return { values: items.map(parseValue), error: '' };
+  return typed;
 }
 
 /** How a default is shown in the form, e.g. as a placeholder. */
@@ -145,24 +88,27 @@ function wholeNumber(text: string, minimum: number): number | null {
   return Number(value);
 }
 
+/**
+ * What is wrong with the form. Value lists are judged by the server's `preview`
+ * of them (null while it has not answered: nothing to say about them yet).
+ */
 export function gridFormErrors(
   form: IGridForm,
-  parameters: readonly IGridParameter[]
+  parameters: readonly IGridParameter[],
+  preview: IGridValuesPreview | null = null
 ): IGridFormErrors {
   const errors: IGridFormErrors = { values: {} };
-  let swept = 0;
-  for (const parameter of parameters) {
-    const parsed = parseValueList(form.values[parameter.name] ?? '');
-    if (parsed.error) {
-      errors.values[parameter.name] = parsed.error;
-    } else if (parsed.values.length) {
-      swept += 1;
+  const typed = typedFields(form.values, parameters);
+  for (const name of Object.keys(typed)) {
+    const error = preview?.errors[name];
+    if (error) {
+      errors.values[name] = error;
     }
   }
   if (!parameters.length) {
     errors.grid =
       'This notebook has no parameters cell: tag a cell "parameters" to sweep its variables.';
-  } else if (!swept && !Object.keys(errors.values).length) {
+  } else if (!Object.keys(typed).length) {
     errors.grid = 'Give a list of values for at least one parameter.';
   }
   const metric = form.metric.trim();
@@ -193,20 +139,20 @@ export function isGridFormValid(errors: IGridFormErrors): boolean {
   );
 }
 
-/** The request for POST grids; parameters left empty keep their defaults. */
+/**
+ * The request for POST grids: the typed text of each swept parameter, as the
+ * CLI's `--param name=values`, for the server to parse; empty fields keep their
+ * defaults.
+ */
 export function buildGridRequest(
   notebook: string,
   form: IGridForm,
   parameters: readonly IGridParameter[]
 ): IGridRequest {
-  const grid: Record<string, GridValue[]> = {};
-  for (const parameter of parameters) {
-    const { values } = parseValueList(form.values[parameter.name] ?? '');
-    if (values.length) {
-      grid[parameter.name] = values;
-    }
-  }
-  const request: IGridRequest = { notebook, grid, goal: form.goal };
+  const sweeps = Object.entries(typedFields(form.values, parameters)).map(
+    ([name, text]) => `${name}=${text}`
+  );
+  const request: IGridRequest = { notebook, sweeps, goal: form.goal };
   const [kind, ...rest] = form.target.split(':');
   const name = rest.join(':');
   if (kind === 'env') {

@@ -330,6 +330,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
                 inspection,
                 envs,
                 env => kernels.state(env),
+                values => client.gridValues(values),
                 trans,
                 refused
               ),

@@ -12,9 +12,13 @@ import path from 'path';
 import { EnvManagerApiError, EnvManagerClient, ITask } from '../api';
 import {
   bestRuns,
+  buildGridRequest,
+  emptyGridForm,
+  gridFormErrors,
   GridsModel,
   outputNotebookPath,
-  sortByRank
+  sortByRank,
+  typedFields
 } from '../gridModels';
 
 const JUPYTER = process.env.JUPYTER_EXECUTABLE ?? 'jupyter';
@@ -305,6 +309,41 @@ describe('EnvManagerClient grid searches', () => {
       expect.arrayContaining(['param_x', 'y', 'rank_y', 'status'])
     );
     expect(lines).toHaveLength(3);
+  });
+
+  it('parses what the form holds with the CLI grammar and starts from the same text', async () => {
+    const client = new EnvManagerClient(settings(TOKEN));
+    writeSquareNotebook(path.join(rootDir, 'typed.ipynb'));
+    const inspection = await client.inspectNotebook('typed.ipynb');
+    const form = { ...emptyGridForm(), values: { x: '1.0, 2, TRUE' } };
+    const typed = typedFields(form.values, inspection.parameters);
+
+    // 1.0 stays a float and TRUE a bool: Python's reading, not JavaScript's.
+    const preview = await client.gridValues(typed);
+    expect(preview.parameters.x).toEqual([
+      { text: '1.0', type: 'float' },
+      { text: '2', type: 'int' },
+      { text: 'True', type: 'bool' }
+    ]);
+    expect(preview.runs).toBe(3);
+    const bad = await client.gridValues({ x: '1,,2' });
+    expect(bad.runs).toBeNull();
+    expect(
+      gridFormErrors(
+        { ...form, values: { x: '1,,2' } },
+        inspection.parameters,
+        bad
+      ).values.x
+    ).toMatch(/empty value/);
+
+    const request = buildGridRequest(
+      'typed.ipynb',
+      form,
+      inspection.parameters
+    );
+    expect(request.sweeps).toEqual(['x=1.0, 2, TRUE']);
+    const started = await client.startGrid(request);
+    expect(started.total).toBe(3);
   });
 
   it('refuses an unknown parameter before running anything', async () => {

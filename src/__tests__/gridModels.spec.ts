@@ -13,7 +13,7 @@ import {
   isGridFormValid,
   linePlot,
   outputNotebookPath,
-  parseValueList,
+  typedFields,
   sortByRank
 } from '../gridModels';
 
@@ -28,32 +28,6 @@ function param(name: string, value: unknown = 1): IGridParameter {
   };
 }
 
-describe('parseValueList', () => {
-  it('reads numbers, booleans, None and strings', () => {
-    expect(
-      parseValueList('1, 2.5, -3e-4, true, False, None, l1').values
-    ).toEqual([1, 2.5, -3e-4, true, false, null, 'l1']);
-  });
-
-  it('keeps quoted text as strings, commas included', () => {
-    expect(parseValueList(`"a, b", '1', x y`).values).toEqual([
-      'a, b',
-      '1',
-      'x y'
-    ]);
-  });
-
-  it('treats an empty text as "keep the default"', () => {
-    expect(parseValueList('  ')).toEqual({ values: [], error: '' });
-  });
-
-  it('refuses empty items and unclosed quotes', () => {
-    expect(parseValueList('1,,2').error).toMatch(/empty/);
-    expect(parseValueList('1, 2,').error).toMatch(/empty/);
-    expect(parseValueList('"abc, 2').error).toMatch(/quote/);
-  });
-});
-
 describe('the grid form', () => {
   const params = [param('x'), param('alpha', 0.1)];
 
@@ -61,6 +35,21 @@ describe('the grid form', () => {
     const errors = gridFormErrors(emptyGridForm(), params);
     expect(errors.grid).toMatch(/at least one parameter/);
     expect(isGridFormValid(errors)).toBe(false);
+  });
+
+  it('sends only the fields typed into, and shows the errors the server found', () => {
+    const values = { x: ' 1,,2 ', alpha: '  ' };
+    expect(typedFields(values, params)).toEqual({ x: ' 1,,2 ' });
+    const form = { ...emptyGridForm(), values };
+    expect(gridFormErrors(form, params).values).toEqual({}); // not parsed yet
+    const preview = {
+      parameters: {},
+      runs: null,
+      errors: { x: 'x: empty value', alpha: 'not asked' }
+    };
+    expect(gridFormErrors(form, params, preview).values).toEqual({
+      x: 'x: empty value'
+    });
   });
 
   it('refuses a notebook without parameters', () => {
@@ -95,7 +84,7 @@ describe('the grid form', () => {
     expect(isGridFormValid(gridFormErrors(form, params))).toBe(true);
     expect(buildGridRequest('a/nb.ipynb', form, params)).toEqual({
       notebook: 'a/nb.ipynb',
-      grid: { x: [1, 2, 3] },
+      sweeps: ['x=1, 2, 3'],
       kernel: 'python3',
       metrics: ['y'],
       goal: 'min',

@@ -152,7 +152,14 @@ test('grid search a notebook from the file browser', async ({
   const xValues = dialog.locator('#jem-grid-param-x');
   await expect(xValues).toBeVisible();
   await expect(xValues).toHaveAttribute('placeholder', '1');
+  // The server reads the values with the CLI's grammar: 1.0 stays a float.
+  await xValues.fill('1.0, TRUE');
+  const parsed = dialog.locator('.jp-EnvManager-gridParsed code');
+  await expect(parsed).toHaveText(['1.0', 'True']);
+  await expect(parsed.first()).toHaveAttribute('data-type', 'float');
+  await expect(parsed.last()).toHaveAttribute('data-type', 'bool');
   await xValues.fill('1, 2, 3');
+  await expect(parsed).toHaveText(['1', '2', '3']);
   await expect(dialog.locator('.jp-EnvManager-gridPoints')).toHaveText(
     '3 runs'
   );
