@@ -200,7 +200,10 @@ class EnvManager(LoggingConfigurable):
         if name in CONDA_CLI_PREFERENCE:
             if self.conda_executable:
                 return Path(self.conda_executable).name.split(".")[0] == name
-            return shutil.which(name) is not None
+            from .engines.conda_cli import find_tool
+
+            # As the engine finds it: on PATH, else the one its shell hook exported.
+            return find_tool(name) is not None
         return True
 
     def engine(self, name: str | None = None, *, kind: EnvKind = "conda") -> Engine:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import pytest
@@ -33,3 +34,17 @@ def test_info_shows_path_version_and_solver_of_the_conda_on_path(real_conda, tmp
     }
     assert ours["version"] == "26.7.1"
     assert ours["solver"] == (solver or "classic")
+
+
+def test_a_conda_found_only_through_conda_exe_is_an_engine(real_conda, monkeypatch, tmp_path):
+    """`conda init` exports CONDA_EXE; a shell without condabin on PATH still has conda."""
+    from jupyter_env_manager.core.manager import EnvManager
+
+    environ = real_conda.environ()
+    monkeypatch.setenv("CONDA_EXE", environ["CONDA_EXE"])
+    monkeypatch.setenv("PATH", os.pathsep.join(
+        p for p in os.environ["PATH"].split(os.pathsep) if "condabin" not in p))  # fmt: skip
+    monkeypatch.setenv("HOME", str(real_conda.home))
+    manager = EnvManager(locks_dir=str(tmp_path / "locks"), default_engine="auto")
+    assert manager.default_engine_info()["resolved"] == "conda"
+    assert manager.engine("conda").executable == str(real_conda.exe)
