@@ -51,6 +51,9 @@ def cli(tmp_path: Path, local_channel: str, wheelhouse: Path):
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
         # Machine-wide pip settings must not add indexes to the venv engine's installs.
         "PIP_CONFIG_FILE": os.devnull,
+        # A refused connection fails at once instead of after seconds of back-off
+        # (pip keeps its retries: without them it reports "not found", not the cause).
+        "UV_HTTP_RETRIES": "0",
     }
     for variable in ("CONDA_PREFIX", "CONDA_EXE", "MAMBA_ROOT_PREFIX", "PIP_FIND_LINKS"):
         env.pop(variable, None)
@@ -194,6 +197,20 @@ def test_pypi_search_on_a_refusing_index_says_which_and_why_in_one_line(cli, ref
     cli.configure(find_links=[], offline=False, pypi_index_url=index)
     line = _one_error_line(cli("search", "alpha", "--pypi"))
     assert line == f"error: The package index {index} could not be reached: Connection refused."
+
+
+@pytest.mark.parametrize("engine", ["uv", "venv"])
+def test_a_pypi_create_from_a_refusing_index_fails_in_one_line(cli, refusing_port, engine):
+    index = f"http://127.0.0.1:{refusing_port}/simple/"
+    cli.configure(find_links=[], offline=False, pypi_index_url=index)
+    done = cli("create", "-n", "ml", "--engine", engine, "tiny-pkg")
+    assert done.returncode == 1, done.stderr
+    errors = [line for line in done.stderr.splitlines() if not line.startswith("[")]
+    assert errors == [
+        f"error: The package index {index} could not be reached: 127.0.0.1:{refusing_port} "
+        "refused the connection (is the server running?)."
+    ]
+    assert _made(cli) == []
 
 
 # ------------------------------------------------------------ names

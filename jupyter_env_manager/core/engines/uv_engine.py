@@ -17,6 +17,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from ..errors import (
+    ChannelUnreachable,
     EngineFailure,
     EngineUnavailable,
     InvalidRequest,
@@ -25,6 +26,7 @@ from ..errors import (
 )
 from ..info import tool_version, uv_binary
 from ..models import ChangePlan, Package, ProgressCallback
+from ..network_errors import failed_url, layers, network_reason
 from ..site_packages import normalize_name
 from ..subprocess_runner import CommandResult, run_command
 from .venv_base import InstallOptions, VenvEngineBase, plan_from_versions
@@ -192,8 +194,10 @@ class UvEngine(VenvEngineBase):
         if "No solution found" in text or "unsatisfiable" in text:
             return Unsatisfiable(explanation, details={"tool": "uv"})
         if _NETWORK_RE.search(text):
-            return EngineFailure(
-                f"Could not reach the package index ({self._where()}): {explanation}"
+            reason = network_reason(text, failed_url(text) or self.index_url)
+            return ChannelUnreachable(
+                f"The package index {self._where()} could not be reached: "
+                f"{reason or '; '.join(layers(explanation))}."
             )
         return EngineFailure(f"uv failed (exit {result.returncode}): {explanation}")
 

@@ -20,10 +20,18 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from ..errors import EngineFailure, InvalidRequest, PackagesNotFound, Unsatisfiable
+from ..errors import (
+    ChannelUnreachable,
+    EngineFailure,
+    InvalidRequest,
+    PackagesNotFound,
+    Unsatisfiable,
+)
 from ..models import ChangePlan, Package, ProgressCallback
+from ..network_errors import network_reason
 from ..site_packages import normalize_name
 from ..subprocess_runner import CommandResult, run_command
+from .pypi_index import DEFAULT_INDEX_URL
 from .venv_base import InstallOptions, VenvEngineBase, plan_from_versions
 from .venv_state import requirement_name
 
@@ -182,6 +190,13 @@ class VenvPipEngine(VenvEngineBase):
             for match in _NOT_FOUND_RE.finditer(text)
             if match.group(2).strip() == "none"
         ]
+        if _NETWORK_RE.search(text) and (missing or not _NOT_FOUND_RE.search(text)):
+            # pip reports "from versions: none" for an index it never reached.
+            reason = network_reason(text, self.index_url or DEFAULT_INDEX_URL)
+            return ChannelUnreachable(
+                f"The package index {self._where()} could not be reached: "
+                f"{reason or 'pip could not connect'}."
+            )
         if missing:
             return PackagesNotFound(
                 sorted({requirement_name(m) for m in missing}), where=self._where()
@@ -202,7 +217,5 @@ class VenvPipEngine(VenvEngineBase):
                 f"No version of {unsatisfied.group(1)} matches; available: {unsatisfied.group(2)}.",
                 details={"tool": "pip"},
             )
-        if _NETWORK_RE.search(text):
-            return EngineFailure(f"Could not reach the package index ({self._where()}).")
         tail = "\n".join(line for line in lines if line)[-2000:]
         return EngineFailure(f"pip failed (exit {result.returncode}): {tail}")
