@@ -8,11 +8,14 @@ that venv as the same user, as in another terminal.
 
     python tests/installed/serve_installed.py serve --port 18139 --token TOKEN
     python tests/installed/serve_installed.py cli create -n NAME --engine uv ipykernel
+    python tests/installed/serve_installed.py --folder F serve --venv V --port P --token T \
+        --kernel-spec-manager jupyter_client.kernelspec.KernelSpecManager
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -27,14 +30,22 @@ from tests.installed.wheel_venv import REPO, lab_argv, user_environ, wheel_venv 
 DEFAULT_FOLDER = Path(tempfile.gettempdir()) / f"jem-installed-{os.getuid()}"
 
 
-def serve(folder: Path, port: int, token: str, source: Path) -> None:
+def serve(args: argparse.Namespace) -> None:
+    folder = args.folder
     shutil.rmtree(folder, ignore_errors=True)
-    venv = wheel_venv(folder, source)
+    venv = args.venv or wheel_venv(folder, args.source)
     home, work = folder / "home", folder / "work"
-    home.mkdir()
+    home.mkdir(parents=True)
     work.mkdir()
+    if args.kernel_spec_manager:
+        # Where a user (or a JupyterHub image) names its own kernel spec manager.
+        config = home / ".jupyter" / "jupyter_server_config.json"
+        config.parent.mkdir()
+        config.write_text(
+            json.dumps({"ServerApp": {"kernel_spec_manager_class": args.kernel_spec_manager}})
+        )
     os.chdir(work)
-    argv = lab_argv(venv, port, token)
+    argv = lab_argv(venv, args.port, args.token)
     print(f"serving {venv} from {work} with HOME={home}", flush=True)
     # Become the server (an argument list, no shell): Playwright's kill then reaches it.
     os.execve(argv[0], argv, user_environ(home, venv))  # noqa: S606
@@ -59,11 +70,15 @@ def main() -> int:
     serving.add_argument(
         "--source", type=Path, default=REPO, help="Source tree to build (e.g. an old commit's)."
     )
+    serving.add_argument("--venv", type=Path, help="Serve this installed venv; build none.")
+    serving.add_argument(
+        "--kernel-spec-manager", help="Put this class in the user's config, as a user would."
+    )
     running = commands.add_parser("cli", help="Run `jupyter env-manager ARGS` as the user.")
     running.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     if args.command == "serve":
-        serve(args.folder, args.port, args.token, args.source)
+        serve(args)
     return cli(args.folder, args.args)
 
 

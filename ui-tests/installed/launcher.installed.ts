@@ -3,95 +3,17 @@
  * Launcher → New environment → the environment's notebook card appears in the
  * same Launcher without a reload → a notebook in it prints its prefix.
  */
-import { APIRequestContext, expect, Page, test } from '@playwright/test';
-import { execFileSync } from 'child_process';
+import { expect, test } from '@playwright/test';
 
-import { python, script, token } from './server';
-
-const API = '/env-manager/api';
-const auth = { Authorization: `token ${token}` };
-
-interface IEnv {
-  name: string;
-  prefix: string;
-}
-
-async function getJson(request: APIRequestContext, url: string) {
-  const response = await request.get(url, { headers: auth });
-  expect(response.ok(), `GET ${url}: ${response.status()}`).toBeTruthy();
-  return response.json();
-}
-
-async function findEnv(
-  request: APIRequestContext,
-  name: string
-): Promise<IEnv | undefined> {
-  const envs: IEnv[] = await getJson(request, `${API}/environments`);
-  return envs.find(env => env.name === name);
-}
-
-/** The display name of the kernel that runs in `prefix`, if the server lists one. */
-async function kernelDisplayName(
-  request: APIRequestContext,
-  prefix: string
-): Promise<string | undefined> {
-  const { kernelspecs } = await getJson(request, '/api/kernelspecs');
-  const spec = Object.values(kernelspecs as Record<string, any>).find(
-    entry => entry.spec.metadata?.jupyter_env_manager?.env_prefix === prefix
-  );
-  return spec?.spec.display_name;
-}
-
-async function removeEnv(request: APIRequestContext, name: string) {
-  const response = await request.delete(
-    `${API}/environments/${encodeURIComponent(name)}`,
-    { headers: auth }
-  );
-  if (response.status() !== 202) {
-    return;
-  }
-  const { id } = await response.json();
-  await expect
-    .poll(async () => (await getJson(request, `${API}/tasks/${id}`)).status, {
-      timeout: 60000
-    })
-    .not.toMatch(/queued|running/);
-}
-
-function visibleLauncher(page: Page) {
-  return page.locator('.jp-Launcher:visible');
-}
-
-/**
- * Open JupyterLab from the link the server prints (the token in the URL), with a
- * Launcher in front: a fresh workspace opens one, a restored one may not.
- */
-async function openLab(page: Page) {
-  await page.goto(`/lab?token=${token}`);
-  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
-    timeout: 60000
-  });
-  if ((await visibleLauncher(page).count()) === 0) {
-    await page.getByRole('menuitem', { name: 'File' }).click();
-    await page.getByRole('menuitem', { name: /^New Launcher/ }).click();
-  }
-  await expect(visibleLauncher(page)).toBeVisible();
-  // Survives only as long as the page is not reloaded.
-  await page.evaluate(() => ((window as any).__notReloaded = true));
-}
-
-async function notReloaded(page: Page): Promise<boolean> {
-  return page.evaluate(() => (window as any).__notReloaded === true);
-}
-
-/** `jupyter env-manager ARGS` in another terminal of the same user. */
-function cli(...args: string[]): string {
-  return execFileSync(python, [script, 'cli', ...args], {
-    encoding: 'utf-8',
-    stdio: 'pipe', // its stderr goes into the error if it fails
-    timeout: 240000
-  });
-}
+import {
+  cli,
+  findEnv,
+  kernelDisplayName,
+  notReloaded,
+  openLab,
+  removeEnv,
+  visibleLauncher
+} from './helpers';
 
 test('Launcher → New environment → its notebook prints its prefix', async ({
   page,
@@ -133,9 +55,12 @@ test('Launcher → New environment → its notebook prints its prefix', async ({
       .toBeTruthy();
 
     // The same Launcher, not reloaded, now offers a notebook in the environment.
-    const card = visibleLauncher(page).locator('.jp-LauncherCard', {
-      hasText: display!
-    });
+    const card = visibleLauncher(page).locator(
+      '.jp-LauncherCard[data-category="Notebook"]',
+      {
+        hasText: display!
+      }
+    );
     await expect(card.first()).toBeVisible({ timeout: 10000 });
     expect(await notReloaded(page)).toBe(true);
 
@@ -182,9 +107,12 @@ test('an environment made by the CLI in another terminal comes and goes in the o
         async () => (display = await kernelDisplayName(request, env.prefix))
       )
       .toBeTruthy();
-    const card = visibleLauncher(page).locator('.jp-LauncherCard', {
-      hasText: display!
-    });
+    const card = visibleLauncher(page).locator(
+      '.jp-LauncherCard[data-category="Notebook"]',
+      {
+        hasText: display!
+      }
+    );
     await expect(card.first()).toBeVisible();
 
     cli('remove', '-n', name, '-y');

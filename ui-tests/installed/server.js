@@ -3,6 +3,7 @@
  * CLI of its venv), its port and its token. Shared by the Playwright config that
  * starts it and the tests that log into it.
  */
+const os = require('os');
 const path = require('path');
 
 module.exports = {
@@ -15,6 +16,10 @@ module.exports = {
     'serve_installed.py'
   ),
   python: process.env.JEM_PYTHON || 'python',
+  /** Where serve_installed.py keeps the venv, HOME and work folder it serves. */
+  folder: path.join(os.tmpdir(), `jem-installed-${process.getuid()}`),
   port: 18139,
+  /** A second server from the same venv, whose user config names another manager. */
+  otherPort: 18138,
   token: process.env.JEM_INSTALLED_TOKEN || 'jem-as-installed-ui'
 };
