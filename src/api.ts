@@ -46,9 +46,20 @@ export interface IKernelsInfo {
   message: string | null;
 }
 
+/** The conda the conda engine runs, as it describes itself (`conda info`). */
+export interface ICondaInfo {
+  path: string;
+  version: string | null;
+  solver: string | null;
+  root_prefix: string | null;
+  envs_dirs: string[];
+}
+
 export interface IServerInfo {
   version: string;
   engines: IEngineInfo[];
+  /** Null when no conda is installed. */
+  conda?: ICondaInfo | null;
   /** Absent on servers older than the kernels report. */
   kernels?: IKernelsInfo;
 }

@@ -42,21 +42,41 @@ function EnginesList(props: {
   const { info, trans } = props;
   return (
     <ul className="jp-EnvManager-engines" aria-label={trans.__('Engines')}>
-      {info.engines.map(engine => (
-        <li
-          key={engine.name}
-          className="jp-EnvManager-engine"
-          data-engine={engine.name}
-          data-available={engine.available}
-        >
-          <span className="jp-EnvManager-engineName">{engine.name}</span>
-          <span className="jp-EnvManager-engineVersion">
-            {engine.available
-              ? (engine.version ?? trans.__('unknown version'))
-              : trans.__('not found')}
-          </span>
-        </li>
-      ))}
+      {info.engines.map(engine => {
+        // The conda in use: where it is and which solver it runs, on hover.
+        const conda = engine.name === 'conda' ? info.conda : null;
+        return (
+          <li
+            key={engine.name}
+            className="jp-EnvManager-engine"
+            data-engine={engine.name}
+            data-available={engine.available}
+            title={
+              conda
+                ? trans.__(
+                    '%1 (solver: %2; base: %3)',
+                    conda.path,
+                    conda.solver ?? trans.__('unknown'),
+                    conda.root_prefix ?? trans.__('unknown')
+                  )
+                : (engine.path ?? undefined)
+            }
+          >
+            <span className="jp-EnvManager-engineName">{engine.name}</span>
+            <span className="jp-EnvManager-engineVersion">
+              {engine.available
+                ? (engine.version ?? trans.__('unknown version'))
+                : trans.__('not found')}
+              {conda?.solver && (
+                <span className="jp-EnvManager-engineSolver">
+                  {' · '}
+                  {trans.__('%1 solver', conda.solver)}
+                </span>
+              )}
+            </span>
+          </li>
+        );
+      })}
     </ul>
   );
 }

@@ -35,7 +35,21 @@ class ListedClient extends EnvManagerClient {
   async info(): Promise<IServerInfo> {
     return {
       version: '1.0',
-      engines: [],
+      engines: [
+        {
+          name: 'conda',
+          available: true,
+          version: '26.7.1',
+          path: '/opt/base/condabin/conda'
+        }
+      ],
+      conda: {
+        path: '/opt/base/condabin/conda',
+        version: '26.7.1',
+        solver: 'classic',
+        root_prefix: '/opt/base',
+        envs_dirs: ['/opt/base/envs']
+      },
       kernels: {
         spec_manager: 'jupyter_client.kernelspec.KernelSpecManager',
         env_kernels: 'kernelspec-files',
@@ -113,6 +127,17 @@ describe('EnvironmentsSidebar', () => {
       item(name).querySelector('.jp-EnvManager-kernelStatus')!;
     const buttons = (name: string) =>
       [...item(name).querySelectorAll('button')].map(b => b.textContent);
+
+    // Which conda is in use: version and solver shown, path and base on hover.
+    await settle();
+    const conda = node.querySelector(
+      '.jp-EnvManager-engine[data-engine="conda"]'
+    )!;
+    expect(conda.textContent).toContain('26.7.1');
+    expect(conda.textContent).toContain('classic solver');
+    expect(conda.getAttribute('title')).toBe(
+      '/opt/base/condabin/conda (solver: classic; base: /opt/base)'
+    );
 
     expect(badge('ml').textContent).toBe('kernel');
     expect(buttons('ml')).toContain('Notebook');
