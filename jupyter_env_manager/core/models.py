@@ -78,7 +78,8 @@ class EnvSpec:
     """What a new environment should contain.
 
     `conda` holds conda match specs (`numpy>=2`, `pandas=2.2`), `pip` holds PEP 508
-    requirements. For a venv engine `conda` must be empty except `python`.
+    requirements. For a PyPI engine (uv, venv) `conda` holds PyPI requirements too:
+    what the user typed as packages, checked by `pypi_requirements`.
     """
 
     name: str | None = None

@@ -62,6 +62,10 @@ class EnvManagerHandler(ExtensionHandlerMixin, APIHandler):
         if isinstance(value, EnvManagerError) and value.status < 500:
             self.log.info("%s %s: %s", self.request.method, self.request.path, value.message)
             return
+        if isinstance(value, EnvManagerError) and value.status in (502, 507):
+            # Not a bug here (a channel down, a full disk): the message says it all.
+            self.log.warning("%s %s: %s", self.request.method, self.request.path, value.message)
+            return
         super().log_exception(typ, value, tb)
 
     def _handle_request_exception(self, e: BaseException) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from jupyter_env_manager.core.errors import (
-    EngineFailure,
+    ChannelUnreachable,
     EnvironmentNotFound,
     InvalidRequest,
     PackagesNotFound,
@@ -67,8 +67,9 @@ async def test_unreachable_channel(engine, monkeypatch, tmp_path):
     monkeypatch.delenv("CONDA_OFFLINE")
     monkeypatch.setenv("CONDA_REMOTE_MAX_RETRIES", "0")
     prefix = tmp_path / "envs" / "unreachable"
-    with pytest.raises(EngineFailure) as caught:
+    with pytest.raises(ChannelUnreachable) as caught:  # a 502, as for the other engines
         await engine.create(prefix, EnvSpec(conda=["alpha"], channels=[DEAD_PORT_CHANNEL]))
+    assert caught.value.status == 502
     message = one_line(caught.value)
     assert message.startswith(f"Could not reach channel {DEAD_PORT_CHANNEL}")
     assert "CONNECTION FAILED" in message

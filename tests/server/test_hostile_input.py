@@ -16,8 +16,8 @@ BAD_NAMES: list[object] = [
     "", " ", "..", ".", "../x", "../../etc", "a/../b", "/etc", "/", "a/b", "a\\b", "~", "~root",
     ".hidden", "-rf", "--name", "a b", "a;b", "a|b", "a&b", "a$b", "$(id)", "`id`", "a>b", "a<b",
     "a*", "a?", "a'b", 'a"b', "a\nb", "a\tb", "a\x00b", "base", "ä", "名前", "env🙂", "a\u202eb",
-    "a\u200bb", "%2e%2e", "a" * 65, "a" * 1000, "a" * 100_000, 1, 1.5, True, None, [], {},
-    ["x"], {"name": "x"},
+    "a\u200bb", "%2e%2e", "victim\n", "victim\r\n", "ｖｉｃｔｉｍ", "a" * 65, "a" * 1000,
+    "a" * 100_000, 1, 1.5, True, None, [], {}, ["x"], {"name": "x"},
 ]  # fmt: skip
 
 BAD_SPECS: list[object] = [

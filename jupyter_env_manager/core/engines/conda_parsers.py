@@ -20,6 +20,8 @@ from typing import Any
 import yaml
 
 from ..errors import (
+    ChannelNotFound,
+    ChannelUnreachable,
     EngineFailure,
     EnvironmentNotFound,
     EnvManagerError,
@@ -395,9 +397,12 @@ def _error_from_json(tool: str, data: dict[str, Any]) -> EnvManagerError:
     if kind == "CondaHTTPError":
         url = _SUBDIR_RE.sub("", str(data.get("url") or "").rsplit("/", 1)[0]) or "a channel"
         reason = data.get("reason") or "HTTP error"
-        return EngineFailure(
-            f"Could not reach channel {url}: {reason} (HTTP {data.get('status_code')}).",
-            details=details,
+        status = data.get("status_code")
+        # A server that answered "no such channel" is the request's fault; one that did
+        # not answer is a 502, as for the other engines.
+        failure = ChannelNotFound if str(status) == "404" else ChannelUnreachable
+        return failure(
+            f"Could not reach channel {url}: {reason} (HTTP {status}).", details=details
         )
     if kind in _NO_ENV_ERRORS:
         return EnvironmentNotFound(one_line(first), details=details)
