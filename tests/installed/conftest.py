@@ -42,7 +42,8 @@ def start_lab(venv: Path, folder: Path, port: int, *extra: str) -> LabServer:
         pytest.fail(str(error), pytrace=False)
 
 
-@pytest.fixture(scope="session")
+# Module scope: its Dask cluster (started by the grid test) must not outlive these tests.
+@pytest.fixture(scope="module")
 def lab(installed_venv: Path, installed_root: Path):
     server = start_lab(installed_venv, installed_root / "lab", LAB_PORT)
     yield server
