@@ -183,6 +183,11 @@ class EventStream:
             self._loop.call_soon_threadsafe(self._ws.close)
         self._thread.join(10)
 
+    def forget(self) -> None:
+        """Drop what arrived so far: the next wait sees only later events."""
+        while not self.events.empty():
+            self.events.get_nowait()
+
     def next_change(self, change: str, within: float) -> dict[str, Any]:
         """The next environments/v1 event saying `change`, arriving within `within` s."""
         deadline = time.monotonic() + within

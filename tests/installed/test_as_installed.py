@@ -95,16 +95,15 @@ def test_environment_made_by_the_cli_in_another_terminal(api: Api, lab: LabServe
     with EventStream(lab) as events:
         made = jupyter_cli(lab, "create", "-n", name, "--engine", "uv", "ipykernel")
         assert made.returncode == 0, made.stderr[-2000:]
+        prefix = api.ok("GET", API, "environments", name)["prefix"]
+        kernel = kernel_listed(api, prefix)
         # What tells an open JupyterLab to show the new kernel without a reload.
         events.next_change("kernels", within=KERNEL_LISTING_SECONDS)
-        env = api.ok("GET", API, "environments", name)
-        prefix = env["prefix"]
-
-        kernel = kernel_listed(api, prefix)
         assert os.path.samefile(sys_prefix_of_kernel(api, kernel), prefix)
 
+        events.forget()
         gone = jupyter_cli(lab, "remove", "-n", name, "-y")
         assert gone.returncode == 0, gone.stderr[-2000:]
         assert not Path(prefix).exists()
-        events.next_change("kernels", within=KERNEL_LISTING_SECONDS)
         kernel_unlisted(api, prefix)
+        events.next_change("kernels", within=KERNEL_LISTING_SECONDS)
