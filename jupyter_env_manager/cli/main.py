@@ -17,9 +17,9 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..core.errors import EnvManagerError
-from . import envs, grid, info, kernel
+from . import envs, grid, info, kernel, notebooks
 
-SUBCOMMAND_MODULES = [info, envs, kernel, grid]
+SUBCOMMAND_MODULES = [info, envs, kernel, grid, notebooks]
 
 
 def build_parser() -> argparse.ArgumentParser:

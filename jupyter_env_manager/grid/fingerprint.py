@@ -68,6 +68,13 @@ def _python_entries(prefix: Path) -> list[str]:
     return sorted(entries)
 
 
+def package_entries(prefix: str | Path) -> list[str]:
+    """What the fingerprint hashes: `conda:<name>-<version>-<build>` and
+    `pypi:<name>==<version>`, sorted (the package set, readable)."""
+    path = Path(os.path.abspath(prefix))
+    return _conda_entries(path) + _python_entries(path)
+
+
 _cache: dict[str, tuple[tuple[int | None, ...], Fingerprint]] = {}
 _cache_lock = threading.Lock()
 

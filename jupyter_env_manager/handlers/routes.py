@@ -13,6 +13,7 @@ from .grids import (
 )
 from .info import InfoHandler
 from .kernels import KernelHandler
+from .notebooks import PinHandler, PinStatusHandler, ReproduceHandler
 from .packages import PackagesHandler, SearchHandler
 from .tasks import TaskHandler, TasksHandler
 
@@ -32,6 +33,9 @@ def api_routes() -> list[tuple[str, type]]:
         (rf"{API_PREFIX}/environments/{_ENV}/packages", PackagesHandler),
         (rf"{API_PREFIX}/environments/{_ENV}/kernel", KernelHandler),
         (rf"{API_PREFIX}/packages/search", SearchHandler),
+        (rf"{API_PREFIX}/notebooks/pin", PinHandler),
+        (rf"{API_PREFIX}/notebooks/status", PinStatusHandler),
+        (rf"{API_PREFIX}/notebooks/reproduce", ReproduceHandler),
         (rf"{API_PREFIX}/grids", GridsHandler),
         (rf"{API_PREFIX}/grids/inspect", GridInspectHandler),
         (rf"{API_PREFIX}/grids/values", GridValuesHandler),

@@ -1,0 +1,1 @@
+"""Notebooks that carry their environment: pin, check, reproduce (see `environments`)."""
