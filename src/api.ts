@@ -177,6 +177,19 @@ export interface INotebookInspection {
 
 export type GridValue = number | boolean | string | null;
 
+/** How the environment here compares with a notebook's pin (GET notebooks/status). */
+export interface IPinStatus {
+  state: 'match' | 'differs' | 'missing' | 'unpinned';
+  /** The pinned environment's name. */
+  pinned: string | null;
+  /** The environment here that matches (maybe under another name) or differs. */
+  environment: string | null;
+  /** Packages here that the pin does not have, and pinned ones missing here. */
+  added: string[];
+  removed: string[];
+  message: string;
+}
+
 /** One value of a grid field as a run will see it (Python's repr and type name). */
 export interface IShownValue {
   text: string;
@@ -455,6 +468,28 @@ export class EnvManagerClient {
   /** The parameters a notebook declares, for the grid search form. */
   inspectNotebook(notebook: string): Promise<INotebookInspection> {
     return this.json<INotebookInspection>('grids/inspect', post({ notebook }));
+  }
+
+  /** Record an environment in a notebook (written to the file on the server). */
+  pinNotebook(
+    path: string,
+    env: string
+  ): Promise<{ pin: Record<string, unknown>; changed: boolean }> {
+    return this.json('notebooks/pin', post({ path, env }));
+  }
+
+  pinStatus(path: string): Promise<IPinStatus> {
+    return this.json<IPinStatus>(
+      `notebooks/status?path=${encodeURIComponent(path)}`
+    );
+  }
+
+  /** Rebuild (or find) a notebook's pinned environment; a task. */
+  reproduceNotebook(path: string, name?: string): Promise<ITask> {
+    return this.json<ITask>(
+      'notebooks/reproduce',
+      post(name ? { path, name } : { path })
+    );
   }
 
   /** Parse the grid form's value fields as the CLI's `--param` does. */

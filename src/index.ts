@@ -37,6 +37,7 @@ import { environmentsIcon } from './icons';
 import { KernelSpecsModel } from './kernels/model';
 import { EnvironmentsModel, PackagesModel, TasksModel } from './models';
 import { isEnvironmentFile } from './names';
+import { NotebookPins } from './notebooks/pins';
 import { EnvironmentsSidebar } from './panel';
 import { PackagesView } from './packagesView';
 
@@ -47,6 +48,8 @@ namespace CommandIDs {
   export const refresh = 'env-manager:refresh';
   export const gridSearch = 'env-manager:grid-search';
   export const openGrids = 'env-manager:open-grids';
+  export const pinNotebook = 'env-manager:pin-notebook';
+  export const reproduceNotebook = 'env-manager:reproduce-notebook';
 }
 
 const PLUGIN_ID = 'jupyter-env-manager:plugin';
@@ -96,6 +99,43 @@ const plugin: JupyterFrontEndPlugin<void> = {
     tasks
       .followRunning()
       .catch(error => console.warn('Cannot list running tasks:', error));
+
+    const pins = new NotebookPins({ client, events, kernels, tasks, trans });
+    app.docRegistry.addWidgetExtension('Notebook', pins);
+    const currentContext = () => {
+      const widget = app.shell.currentWidget;
+      return widget && docManager
+        ? docManager.contextForWidget(widget)
+        : undefined;
+    };
+    const reportFailure = (error: unknown) =>
+      void showErrorMessage(trans.__('Environment pin'), error as Error);
+    app.commands.addCommand(CommandIDs.pinNotebook, {
+      label: trans.__('Pin Environment to Notebook'),
+      caption: trans.__(
+        'Record the environment in the notebook, to rebuild it anywhere'
+      ),
+      isEnabled: () => currentContext()?.path.endsWith('.ipynb') ?? false,
+      execute: async () => {
+        const context = currentContext();
+        if (context) {
+          await pins.pin(context).catch(reportFailure);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.reproduceNotebook, {
+      label: trans.__("Recreate the Notebook's Environment"),
+      caption: trans.__(
+        'Rebuild the environment pinned in the notebook and use it'
+      ),
+      isEnabled: () => currentContext()?.path.endsWith('.ipynb') ?? false,
+      execute: async () => {
+        const context = currentContext();
+        if (context) {
+          await pins.reproduce(context).catch(reportFailure);
+        }
+      }
+    });
 
     let settings = DEFAULT_SETTINGS;
     if (settingRegistry) {
@@ -361,7 +401,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.newEnvironment,
       CommandIDs.openPanel,
       CommandIDs.refresh,
-      CommandIDs.openGrids
+      CommandIDs.openGrids,
+      CommandIDs.pinNotebook,
+      CommandIDs.reproduceNotebook
     ]) {
       palette?.addItem({ command, category: trans.__('Environments') });
     }
