@@ -22,6 +22,8 @@ module.exports = {
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     viewport: { width: 1280, height: 800 },
+    // A click on something hidden fails here instead of at the test's timeout.
+    actionTimeout: 30 * 1000,
     video: 'off',
     trace: 'off',
     launchOptions: {

@@ -99,3 +99,16 @@ export function cli(...args: string[]): string {
     timeout: 240000
   });
 }
+
+/** The Environments sidebar, opened by its tab unless it is open already. */
+export async function openSidebar(page: Page) {
+  const panel = page.locator('#jp-env-manager-sidebar');
+  if (!(await panel.isVisible())) {
+    // Clicking the tab of an open sidebar would close it.
+    await page
+      .locator('.jp-SideBar [data-id="jp-env-manager-sidebar"]')
+      .click();
+  }
+  await expect(panel).toBeVisible();
+  return panel;
+}

@@ -11,6 +11,7 @@ import {
   kernelDisplayName,
   notReloaded,
   openLab,
+  openSidebar,
   removeEnv,
   visibleLauncher
 } from './helpers';
@@ -91,7 +92,7 @@ test('Launcher → New environment → its notebook prints its prefix', async ({
   }
 });
 
-test('an environment made by the CLI in another terminal comes and goes in the open Launcher', async ({
+test('an environment made by the CLI in another terminal comes and goes in the open Launcher and panel', async ({
   page,
   request
 }) => {
@@ -115,7 +116,23 @@ test('an environment made by the CLI in another terminal comes and goes in the o
     );
     await expect(card.first()).toBeVisible();
 
+    // The panel offers it as a kernel, and its Notebook button opens one in it.
+    const item = (await openSidebar(page)).locator(
+      `.jp-EnvManager-env[data-env-name="${name}"]`
+    );
+    await expect(item.locator('.jp-EnvManager-kernelStatus')).toHaveText(
+      'kernel'
+    );
+    await item.getByRole('button', { name: `New notebook in ${name}` }).click();
+    await expect(
+      page.locator('.jp-NotebookPanel:visible .jp-KernelName')
+    ).toHaveText(display!, { timeout: 60000 });
+
     cli('remove', '-n', name, '-y');
+    await expect(item).toHaveCount(0);
+    await page.getByRole('menuitem', { name: 'File' }).click();
+    await page.getByRole('menuitem', { name: /^New Launcher/ }).click();
+    await expect(visibleLauncher(page)).toBeVisible();
     await expect(card).toHaveCount(0);
     expect(await notReloaded(page)).toBe(true);
   } finally {

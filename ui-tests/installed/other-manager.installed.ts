@@ -16,6 +16,7 @@ import {
   kernelDisplayName,
   notReloaded,
   openLab,
+  openSidebar,
   removeEnv,
   settled,
   visibleLauncher
@@ -81,12 +82,7 @@ test('the panel names the manager in charge; environments still become kernels',
     });
 
     await openLab(page);
-    await page
-      .locator('.jp-SideBar [data-id="jp-env-manager-sidebar"]')
-      .click();
-    const notice = page.locator(
-      '#jp-env-manager-sidebar .jp-EnvManager-notice'
-    );
+    const notice = (await openSidebar(page)).locator('.jp-EnvManager-notice');
     await expect(notice).toBeVisible();
     await expect(notice).toHaveAttribute(
       'data-env-kernels',
