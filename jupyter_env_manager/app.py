@@ -123,6 +123,7 @@ class EnvManagerApp(ExtensionApp):
             fork_kernels=self.grid_fork_kernels,
             max_workers=self.grid_max_workers,
             locks=self.manager.locks,
+            pin_environment=self._pin_grid,
             log=self.log,
         )
         for grid_id in self.grids.interrupt_unfinished():
@@ -137,6 +138,11 @@ class EnvManagerApp(ExtensionApp):
         if self.warm_search_index:
             self.serverapp.io_loop.add_callback(self._warm_search)
         self.serverapp.io_loop.add_callback(self.watcher.start)
+
+    async def _pin_grid(self, out_dir: Path, env_name: str) -> None:
+        from .notebooks.environments import pin_grid
+
+        await pin_grid(self.manager, self.env_kernel_specs, out_dir, env_name)
 
     def _warm_search(self) -> None:
         try:

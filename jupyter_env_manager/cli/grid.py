@@ -19,6 +19,23 @@ from ..core.models import ProgressEvent
 from .progress import ProgressPrinter
 
 
+async def _pinned_run(search: Any, rerun_failed: bool) -> Any:
+    """Run, the output notebooks carrying the pin of the environment they ran in."""
+    env_name = search.plan["target"].get("env_name")
+    if env_name:
+        from ..core.errors import EnvManagerError
+        from ..notebooks.environments import pin_grid
+        from .config import make_manager
+        from .kernel import _spec_manager
+
+        try:
+            await pin_grid(make_manager(), _spec_manager(), search.out_dir, env_name)
+        except EnvManagerError as error:
+            print(f"warning: the outputs carry no environment pin: {error.message}",
+                  file=sys.stderr)  # fmt: skip
+    return await search.run(rerun_failed=rerun_failed)
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "grid",
@@ -222,7 +239,7 @@ def run(args: argparse.Namespace) -> int:
             tracker.connect(Path(args.notebook).stem)
         search = GridSearch.create(plan, out, **options)
     try:
-        summary = asyncio.run(search.run(rerun_failed=args.rerun_failed))
+        summary = asyncio.run(_pinned_run(search, args.rerun_failed))
     finally:
         if printer is not None:
             printer.close()

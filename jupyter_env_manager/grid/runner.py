@@ -29,6 +29,7 @@ would give the same answer.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import threading
@@ -38,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..notebooks.pin import GRID_PIN_FILE, with_pin
 from .errors import InvalidGrid
 from .notebook import notebook_hash as compute_notebook_hash
 from .notebook import read_notebook
@@ -280,6 +282,9 @@ class GridSearch:
     def _save_notebook(self, index: int, text: str | None) -> str | None:
         if text is None:
             return None
+        pin = self._environment_pin()
+        if pin is not None:
+            text = with_pin(text, pin)
         folder = self.out_dir / RUNS_SUBDIR
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"run-{index:04d}.ipynb"
@@ -287,6 +292,13 @@ class GridSearch:
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
         return str(path)
+
+    def _environment_pin(self) -> dict[str, Any] | None:
+        """The pin kept beside the results (see notebooks.environments.pin_grid)."""
+        try:
+            return json.loads((self.out_dir / GRID_PIN_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
 
     def _record(self, index: int, outcome: dict[str, Any], status: str, error: str | None) -> None:
         final = {

@@ -15,11 +15,11 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InvalidRequest
+from ..core.errors import EnvManagerError, InvalidRequest
 from ..core.locks import EnvironmentLocks
 from .errors import GridNotFound
 from .kernels import kernel_config_of
@@ -104,6 +104,7 @@ class GridService:
         fork_kernels: bool = True,
         max_workers: int | None = None,
         locks: EnvironmentLocks | None = None,
+        pin_environment: Callable[[Path, str], Awaitable[Any]] | None = None,
         log: logging.Logger | None = None,
     ):
         self.root = root.resolve()
@@ -118,6 +119,8 @@ class GridService:
         }
         self.max_workers = max_workers
         self.locks = locks
+        #: (out_dir, env name) -> keeps the env's pin beside the results.
+        self.pin_environment = pin_environment
         self.log = log or logging.getLogger(__name__)
         self._live: dict[str, GridSearch] = {}
         self._tasks: dict[str, asyncio.Task[Any]] = {}
@@ -264,6 +267,7 @@ class GridService:
         self._live[grid_id] = search
 
         async def run() -> None:
+            await self._pin(search)
             try:
                 async with self._holding_env(search):
                     await search.run(rerun_failed=rerun_failed)
@@ -282,7 +286,18 @@ class GridService:
 
         self._tasks[grid_id] = asyncio.ensure_future(run())
 
-    def _holding_env(self, search: GridSearch) -> Any:
+    async def _pin(self, search: GridSearch) -> None:
+        """Every output notebook carries the environment's pin; a grid without one (an
+        env that cannot be exported) still runs, and says so."""
+        env_name = search.plan["target"].get("env_name")
+        if self.pin_environment is None or not env_name:
+            return
+        try:
+            await self.pin_environment(search.out_dir, env_name)
+        except EnvManagerError as error:
+            self.log.warning("Grid %s: its outputs carry no environment pin: %s",
+                             search.grid_id, error.message)  # fmt: skip
+
         """The grid's environment must not change under its runs: hold it (shared with
         other readers) for as long as the grid runs."""
         prefix = search.plan["target"].get("prefix")

@@ -9,6 +9,7 @@ rebuild from the lock is verified by fingerprint before it counts.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,16 @@ from ..core.models import Environment, EnvSpec, ProgressCallback, ProgressEvent,
 from ..core.specfiles import parse_environment_yml
 from ..grid.fingerprint import compute_fingerprint, package_entries
 from ..kernels.spec_manager import EnvKernelSpecManager
-from .pin import Pin, PinError, pin_of, read_notebook, set_kernel, set_pin, write_notebook
+from .pin import (
+    GRID_PIN_FILE,
+    Pin,
+    PinError,
+    pin_of,
+    read_notebook,
+    set_kernel,
+    set_pin,
+    write_notebook,
+)
 
 
 def current_platform() -> str:
@@ -70,11 +80,10 @@ def _kernelspec(ksm: EnvKernelSpecManager, env: Environment) -> dict[str, str] |
     }
 
 
-async def pin_notebook(
-    manager: EnvManager, ksm: EnvKernelSpecManager, notebook_path: Path, env_name: str
-) -> tuple[Pin, bool]:
-    """Write the pin of `env_name` into the notebook; returns it and whether it changed."""
-    notebook = read_notebook(notebook_path)
+async def environment_pin(
+    manager: EnvManager, ksm: EnvKernelSpecManager, env_name: str
+) -> tuple[Pin, dict[str, str] | None]:
+    """The pin of `env_name` as it is now, and its kernel's kernelspec metadata."""
     env = manager.get(env_name)
     spec = await manager.export(env.name, "from-history")
     lock = await manager.export(env.name, "lock")
@@ -92,6 +101,15 @@ async def pin_notebook(
         packages=await asyncio.to_thread(package_entries, env.prefix),
         kernel=kernelspec["name"] if kernelspec else None,
     )
+    return pin, kernelspec
+
+
+async def pin_notebook(
+    manager: EnvManager, ksm: EnvKernelSpecManager, notebook_path: Path, env_name: str
+) -> tuple[Pin, bool]:
+    """Write the pin of `env_name` into the notebook; returns it and whether it changed."""
+    notebook = read_notebook(notebook_path)
+    pin, kernelspec = await environment_pin(manager, ksm, env_name)
     changed = set_pin(notebook, pin, kernelspec)
     if changed:
         write_notebook(notebook_path, notebook)
@@ -203,3 +221,14 @@ async def reproduce(
             write_notebook(notebook_path, notebook)
     return {"environment": same.name, "prefix": str(same.prefix), "how": how,
             "kernel": kernelspec["name"] if kernelspec else None}  # fmt: skip
+
+
+async def pin_grid(
+    manager: EnvManager, ksm: EnvKernelSpecManager, out_dir: Path, env_name: str
+) -> Pin:
+    """Keep the pin of the environment a grid runs in beside its results, so every
+    output notebook carries it (`reproduce runs/run-0007.ipynb` works)."""
+    pin, _kernelspec = await environment_pin(manager, ksm, env_name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / GRID_PIN_FILE).write_text(json.dumps(pin.to_json(), indent=1), encoding="utf-8")
+    return pin

@@ -33,6 +33,15 @@ from ..core.errors import InvalidRequest
 
 METADATA_KEY = "jupyter_env_manager"
 PIN_SCHEMA = 1
+#: A grid's output folder keeps the pin of the environment its runs ran in here.
+GRID_PIN_FILE = "environment-pin.json"
+
+
+def with_pin(notebook_text: str, pin: dict[str, Any]) -> str:
+    """An output notebook's text with `pin` in its metadata."""
+    notebook = json.loads(notebook_text)
+    notebook.setdefault("metadata", {}).setdefault(METADATA_KEY, {})["pin"] = pin
+    return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 class PinError(InvalidRequest):

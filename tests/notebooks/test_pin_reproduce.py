@@ -187,3 +187,24 @@ def test_a_notebook_from_a_newer_pin_schema_is_refused_in_one_line(machines, tmp
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0
     assert "newer jupyter-env-manager" in done.stderr
+
+
+def test_every_output_notebook_of_a_grid_carries_the_pin(machines, tmp_path):
+    a, b = machines
+    a.run("create", "-n", "grid-env", "--engine", "uv", "ipykernel", "tiny-pkg==1.3")
+    notebook = write_notebook(tmp_path / "sweep.ipynb", "x = 1", "import tiny_pkg\ny = x * 2")
+    out = tmp_path / "sweep-runs"
+    a.run("grid", str(notebook), "--env", "grid-env", "-p", "x=1,2", "--out", str(out))
+
+    outputs = sorted((out / "runs").glob("run-*.ipynb"))
+    assert len(outputs) == 2
+    fingerprint = compute_fingerprint(a.prefix("grid-env")).digest
+    for output in outputs:
+        pin = pin_of(output)
+        assert pin["environment"]["name"] == "grid-env"
+        assert pin["fingerprint"] == fingerprint
+
+    # Any one run can be reproduced alone, elsewhere.
+    done = b.json("reproduce", str(outputs[1]))
+    assert done["how"] == "lock"
+    assert compute_fingerprint(b.prefix("grid-env")).digest == fingerprint
