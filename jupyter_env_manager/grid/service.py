@@ -267,8 +267,8 @@ class GridService:
         self._live[grid_id] = search
 
         async def run() -> None:
-            await self._pin(search)
             try:
+                await self._pin(search)
                 async with self._holding_env(search):
                     await search.run(rerun_failed=rerun_failed)
             except Exception:
@@ -298,6 +298,7 @@ class GridService:
             self.log.warning("Grid %s: its outputs carry no environment pin: %s",
                              search.grid_id, error.message)  # fmt: skip
 
+    def _holding_env(self, search: GridSearch) -> Any:
         """The grid's environment must not change under its runs: hold it (shared with
         other readers) for as long as the grid runs."""
         prefix = search.plan["target"].get("prefix")
