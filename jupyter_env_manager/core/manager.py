@@ -22,6 +22,7 @@ from traitlets.config import LoggingConfigurable
 
 from . import discovery, specfiles
 from .engines.base import Engine
+from .env_vars import save_env_vars
 from .errors import (
     DiskFull,
     EngineUnavailable,
@@ -367,8 +368,15 @@ class EnvManager(LoggingConfigurable):
         progress: ProgressCallback = ignore_progress,
     ) -> Environment:
         chosen, prefix = self.check_new_environment(name, engine, spec)
+        if spec.variables and chosen.kind != "conda":
+            raise InvalidRequest(
+                "'variables' are set by conda activation; a PyPI virtual environment has no "
+                "place for them. Create a conda environment, or set them in the kernel."
+            )
         async with self._building(prefix, name, progress):
             await chosen.create(prefix, spec, progress)
+            if spec.variables:
+                save_env_vars(prefix, spec.variables)
             self._registered(prefix, chosen)
         progress(ProgressEvent(stage="done", message=f"Created {name}", fraction=1.0))
         return self.get(name)

@@ -87,6 +87,8 @@ class EnvSpec:
     conda: list[str] = field(default_factory=list)
     pip: list[str] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
+    #: environment.yml's `variables:`, set on activation (conda's `env config vars`).
+    variables: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -214,7 +214,29 @@ def parse_environment_yml(content: SpecText) -> EnvSpec:
             continue  # bare `python`: the engine's default Python
         else:
             spec.conda.append(conda_spec)
+    spec.variables = _variables(data.get("variables"))
     return spec
+
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _variables(value: object) -> dict[str, str]:
+    """`variables:` as conda reads it: names to scalar values, kept as strings."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidRequest(
+            f"'variables' in environment.yml must be a mapping, not {_kind(value)}."
+        )
+    variables = {}
+    for name, item in value.items():
+        if not isinstance(name, str) or not _VARIABLE_NAME.fullmatch(name):
+            raise InvalidRequest(f"{name!r} in 'variables' is not an environment variable name.")
+        if isinstance(item, (dict, list)) or item is None:
+            raise InvalidRequest(f"Variable {name} must have a plain value, not {_kind(item)}.")
+        variables[name] = str(item).lower() if isinstance(item, bool) else str(item)
+    return variables
 
 
 def _parse_requirement_line(line: str, number: int | None) -> list[str]:

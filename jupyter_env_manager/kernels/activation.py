@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -42,6 +41,8 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..core.env_vars import saved_env_vars
 
 log = logging.getLogger(__name__)
 
@@ -98,18 +99,6 @@ def _new_path(old_path: str, add: list[str], remove: list[str]) -> str:
         if entry and not any(_same(entry, r) for r in [*remove, *add])
     ]
     return os.pathsep.join([*add, *kept])
-
-
-def _saved_env_vars(prefix: Path) -> dict[str, str]:
-    """Variables from `conda env config vars set`, kept in conda-meta/state."""
-    try:
-        data = json.loads((prefix / "conda-meta" / "state").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    env_vars = data.get("env_vars") if isinstance(data, dict) else None
-    if not isinstance(env_vars, dict):
-        return {}
-    return {str(k): str(v) for k, v in env_vars.items() if isinstance(k, str)}
 
 
 def activate_scripts(prefix: Path) -> list[Path]:
@@ -206,7 +195,7 @@ def _conda_base_changes(
     }
     if old_prefix and old_level > 0 and not reactivating:
         changes[f"CONDA_PREFIX_{old_level}"] = old_prefix
-    changes.update(_saved_env_vars(prefix))
+    changes.update(saved_env_vars(prefix))
     return changes, [u for u in unset if u not in changes]
 
 
