@@ -45,6 +45,7 @@ from ..models import (
 from ..site_packages import list_pip_packages, normalize_name
 from ..specfiles import check_conda_spec, is_explicit_lock, parse_requirements
 from ..subprocess_runner import CommandResult, StreamName, run_command
+from ..versions import pypi_newer
 from .base import Engine
 from .conda_parsers import (
     CondaInfo,
@@ -56,7 +57,6 @@ from .conda_parsers import (
     parse_list,
     parse_search,
     parse_transaction,
-    version_key,
 )
 from .conda_transaction import run_transaction
 
@@ -449,7 +449,7 @@ class CondaCliEngine(Engine):
             action: ChangeAction = (
                 "install"
                 if old is None
-                else ("update" if version_key(new) > version_key(old) else "downgrade")
+                else ("update" if pypi_newer(new, old) else "downgrade")
             )
             changes.append(
                 PackageChange(

@@ -31,6 +31,7 @@ from ..errors import (
 )
 from ..models import ChangeAction, ChangePlan, Package, PackageChange
 from ..site_packages import normalize_name
+from ..versions import conda_newer, conda_sort_key
 
 # conda --json prints `{"fetch": ..., "progress": ...}` records while downloading.
 _PROGRESS_KEYS = {"fetch", "progress"}
@@ -179,7 +180,7 @@ def parse_search(text: str) -> list[Package]:
         found.extend(
             p for p in (_package_from_record(r) for r in records if isinstance(r, dict)) if p
         )
-    return sorted(found, key=lambda p: (p.name.lower(), version_key(p.version)))
+    return sorted(found, key=lambda p: (p.name.lower(), conda_sort_key(p.version)))
 
 
 _DIST_RE = re.compile(
@@ -200,14 +201,6 @@ def _transaction_entry(entry: object) -> tuple[str, str | None] | None:
         if match:
             return match.group("name"), match.group("version")
     return None
-
-
-def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """A sort key for conda versions good enough to tell an update from a downgrade."""
-    parts: list[tuple[int, int | str]] = []
-    for token in re.findall(r"\d+|[A-Za-z]+", version):
-        parts.append((1, int(token)) if token.isdigit() else (0, token.lower()))
-    return tuple(parts)
 
 
 def has_actions(stdout: str) -> bool:
@@ -249,7 +242,7 @@ def parse_transaction(text: str, *, dry_run: bool) -> ChangePlan:
             action = "remove"
         elif old == new or old is None or new is None:
             action = "reinstall"
-        elif version_key(new) > version_key(old):
+        elif conda_newer(new, old):
             action = "update"
         else:
             action = "downgrade"

@@ -18,6 +18,7 @@ from ..errors import EngineFailure, InvalidRequest, PackagesNotFound, Unsatisfia
 from ..models import Package, PackageChange, ProgressCallback, ProgressEvent
 from ..site_packages import list_pip_packages, normalize_name
 from ..subprocess_runner import run_command
+from ..versions import pypi_newer
 from .rattler_records import COMMAND
 
 _UV_LINE_RE = re.compile(r"^\s*([+-])\s+([A-Za-z0-9][A-Za-z0-9._-]*)(?:==(\S+)|\s+@\s+(\S+))")
@@ -56,21 +57,11 @@ def _pip_diff(before: Sequence[Package], after: Sequence[Package]) -> list[Packa
         elif (
             was is not None and now is not None and (was.version, was.url) != (now.version, now.url)
         ):
-            action = "update" if _pep440_greater(now.version, was.version) else "downgrade"
+            action = "update" if pypi_newer(now.version, was.version) else "downgrade"
             if now.version == was.version:
                 action = "reinstall"
             changes.append(PackageChange(name, action, "pypi", was.version, now.version))
     return changes
-
-
-def _pep440_greater(a: str, b: str) -> bool:
-    from packaging.version import InvalidVersion
-    from packaging.version import Version as PyVersion
-
-    try:
-        return PyVersion(a) > PyVersion(b)
-    except InvalidVersion:
-        return a > b
 
 
 def _parse_uv_plan(output: str, installed: Sequence[Package]) -> list[PackageChange]:
@@ -98,7 +89,7 @@ def _parse_uv_plan(output: str, installed: Sequence[Package]) -> list[PackageCha
             else:
                 action = "reinstall"
                 if new and new != old:
-                    action = "update" if _pep440_greater(new, old) else "downgrade"
+                    action = "update" if pypi_newer(new, old) else "downgrade"
                 changes.append(PackageChange(name, action, "pypi", old, new))
         else:
             changes.append(PackageChange(name, "remove", "pypi", removes[name], None))

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import ClassVar
 
 import yaml
-from packaging.version import InvalidVersion, Version
 
 from ..errors import (
     EngineFailure,
@@ -46,6 +45,7 @@ from ..models import (
 from ..pypi_requirements import pypi_requirements
 from ..site_packages import list_pip_packages, normalize_name, python_version
 from ..subprocess_runner import CommandResult, StreamName, run_command
+from ..versions import pypi_newer
 from .base import Engine
 from .pypi_index import (
     DEFAULT_INDEX_URL,
@@ -143,10 +143,7 @@ def _change(name: str, old: str | None, new: str | None) -> PackageChange:
     elif old == new:
         action = "reinstall"
     else:
-        try:
-            action = "update" if Version(new) > Version(old) else "downgrade"
-        except InvalidVersion:
-            action = "update"
+        action = "update" if pypi_newer(new, old) else "downgrade"
     return PackageChange(name=name, action=action, source="pypi", old_version=old, new_version=new)
 
 
