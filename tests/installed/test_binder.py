@@ -83,9 +83,18 @@ def interpreter(version: str | None) -> str:
 
 
 def copy_repository(target: Path) -> Path:
-    """What a clone holds (the tracked files), plus the built labextension."""
+    """What a clone of the work tree would hold, plus the built labextension.
+
+    New files not yet committed count (as they do in the wheel built from the work
+    tree); ignored ones do not.
+    """
     listed = (
-        subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        )
         .stdout.decode()
         .split("\0")
     )
