@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -21,6 +20,7 @@ from typing import Any
 
 from ..core.errors import EnvManagerError, InvalidRequest
 from ..core.locks import EnvironmentLocks
+from ..core.sqlite_store import open_store
 from .errors import GridNotFound
 from .kernels import kernel_config_of
 from .notebook import inspect_notebook
@@ -57,13 +57,14 @@ def _claim_folder(wanted: Path) -> Path:
 
 
 class GridIndex:
+    #: The schema's history, oldest first (see core/sqlite_store.py).
+    MIGRATIONS = [
+        "CREATE TABLE IF NOT EXISTS grids (id TEXT PRIMARY KEY, out_dir TEXT NOT NULL, "
+        "notebook TEXT NOT NULL, created REAL NOT NULL)"
+    ]
+
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS grids (id TEXT PRIMARY KEY, out_dir TEXT NOT NULL, "
-            "notebook TEXT NOT NULL, created REAL NOT NULL)"
-        )
+        self._db = open_store(path, self.MIGRATIONS)
         self._lock = threading.Lock()
 
     def add(self, grid_id: str, out_dir: Path, notebook: Path) -> None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.sqlite_store import open_store
 from .errors import GridNotFound
 from .plan import GridPlan
 
@@ -37,7 +38,9 @@ FINAL_STATUSES = ("ok", "failed", "timeout", "refused")
 FAILED_STATUSES = ("failed", "timeout", "refused")
 RUN_STATUSES = ("pending", "running", "cancelled", *FINAL_STATUSES)
 
-_SCHEMA = """
+#: The schema's history, oldest first (see core/sqlite_store.py).
+MIGRATIONS = [
+    """
 CREATE TABLE IF NOT EXISTS grids (
     id TEXT PRIMARY KEY,
     created REAL NOT NULL,
@@ -70,7 +73,8 @@ CREATE TABLE IF NOT EXISTS runs (
     fingerprint TEXT,
     PRIMARY KEY (grid_id, idx)
 );
-"""
+""",
+]
 
 
 @dataclass(frozen=True)
@@ -97,13 +101,8 @@ def _dumps(value: Any) -> str:
 class GridStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        self._db = open_store(self.path, MIGRATIONS, row_factory=True, foreign_keys=True)
 
     @classmethod
     def in_dir(cls, out_dir: str | Path) -> GridStore:

@@ -7,12 +7,13 @@ a failing install can print thousands of lines and users need the last ones.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..core.sqlite_store import open_store
 
 MAX_LOG_LINES = 500
 _COLUMNS = (
@@ -21,7 +22,9 @@ _COLUMNS = (
 )
 ACTIVE_STATUSES = ("queued", "running")
 
-_SCHEMA = """
+#: The schema's history, oldest first (see core/sqlite_store.py).
+MIGRATIONS = [
+    """
 CREATE TABLE IF NOT EXISTS tasks (
     id TEXT PRIMARY KEY,
     operation TEXT NOT NULL,
@@ -37,7 +40,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     created REAL NOT NULL,
     finished REAL
 )
-"""
+""",
+]
 
 
 @dataclass
@@ -66,10 +70,7 @@ class TaskStore:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # One connection shared under a lock: writes are tiny and the server is one process.
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
+        self._db = open_store(path, MIGRATIONS)
         self._lock = threading.Lock()
 
     def close(self) -> None:
