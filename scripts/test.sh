@@ -33,6 +33,8 @@ suite "pytest" python -m pytest -q -p no:cacheprovider
 suite "jest" jlpm test
 suite "extension loads" python -m jupyterlab.browser_check --no-browser-test "${root_flag[@]}"
 suite "galata" bash -c 'cd ui-tests && CI=1 jlpm playwright test'
+# The built wheel in a fresh venv, `jupyter lab` with no config, in a real browser.
+suite "galata as installed" bash -c 'cd ui-tests && CI=1 jlpm playwright test -c playwright.installed.config.js'
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then
