@@ -34,6 +34,8 @@ from pathlib import Path
 
 import yaml
 
+from .paths import path_key, unique_paths
+
 ROOT_ENV_NAME = "base"
 #: Names conda accepts for the base env in `-n` (`conda.base.constants.RESERVED_ENV_NAMES`).
 RESERVED_ENV_NAMES = ("base", "root")
@@ -135,7 +137,7 @@ def _root_candidates(environ: Mapping[str, str], conda_executable: str | None) -
     )
     if uses_micromamba and not mamba_root:
         found += [p for p in _micromamba_default_roots(environ) if (p / "envs").is_dir()]
-    return _unique(found)
+    return unique_paths(found)
 
 
 def _root_from_conda_info(environ: Mapping[str, str], conda_executable: str | None) -> Path | None:
@@ -261,7 +263,7 @@ def _search_path(environ: Mapping[str, str], root: Path | None) -> list[Path]:
             except OSError:
                 continue
             files += [entry / n for n in names if Path(n).suffix in _YAML_SUFFIXES]
-    return _unique(files)
+    return unique_paths(files)
 
 
 _rc_cache: dict[str, tuple[tuple[int, int], list[str]]] = {}
@@ -303,7 +305,7 @@ def configured_envs_dirs(environ: Mapping[str, str], root: Path | None) -> list[
             sources.append([part.strip() for part in value.split(os.pathsep) if part.strip()])
     # Files later on the search path override earlier ones: their entries come first.
     sources += [condarc_envs_dirs(f) for f in reversed(_search_path(environ, root))]
-    return _unique(_expand(entry, environ) for source in sources for entry in source)
+    return unique_paths(_expand(entry, environ) for source in sources for entry in source)
 
 
 def root_writable(root: Path) -> bool:
@@ -323,7 +325,7 @@ def envs_dirs(environ: Mapping[str, str], root: Path | None) -> list[Path]:
         fixed = [root / "envs", user_envs]
     else:
         fixed = [user_envs, root / "envs"]
-    return _unique([*configured_envs_dirs(environ, root), *fixed])
+    return unique_paths([*configured_envs_dirs(environ, root), *fixed])
 
 
 def first_writable_envs_dir(dirs: Iterable[Path]) -> Path | None:
@@ -351,20 +353,7 @@ def conda_setup(
         return CondaSetup(root_prefix=root, envs_dirs=envs_dirs(environ, root), other_roots=[])
     candidates = _root_candidates(environ, conda_executable)
     root = candidates[0] if candidates else _root_from_conda_info(environ, conda_executable)
-    others = [c for c in candidates[1:] if root is None or _key(c) != _key(root)]
+    others = [c for c in candidates[1:] if root is None or path_key(c) != path_key(root)]
     return CondaSetup(root_prefix=root, envs_dirs=envs_dirs(environ, root), other_roots=others)
 
 
-def _key(path: Path) -> str:
-    return os.path.normcase(os.path.abspath(os.fspath(path)))
-
-
-def _unique(paths: Iterable[Path]) -> list[Path]:
-    seen: set[str] = set()
-    result = []
-    for path in paths:
-        key = _key(path)
-        if key not in seen:
-            seen.add(key)
-            result.append(path)
-    return result

@@ -34,12 +34,13 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import conda_config
 from .models import Environment
+from .paths import path_key, unique_paths
 from .site_packages import has_ipykernel, package_set_stamp, python_version
 
 ENGINE_MARKER = ".jupyter-env-manager.json"
@@ -84,7 +85,7 @@ class Locations:
             if _is_conda_prefix(other):
                 extra.append(other)
         return cls(
-            conda_envs_dirs=_unique(envs_dirs),
+            conda_envs_dirs=unique_paths(envs_dirs),
             environments_txt=_user_conda_dir() / "environments.txt",
             venvs_dir=(venvs_dir or DEFAULT_VENVS_DIR).expanduser(),
             root_prefix=root if root is not None and _is_conda_prefix(root) else None,
@@ -94,21 +95,6 @@ class Locations:
     def new_env_dir(self) -> Path | None:
         """Where a new named conda env goes: conda's first writable envs dir."""
         return conda_config.first_writable_envs_dir(self.conda_envs_dirs)
-
-
-def _unique(paths: Iterable[Path]) -> list[Path]:
-    seen: set[str] = set()
-    result = []
-    for path in paths:
-        key = _key(path)
-        if key not in seen:
-            seen.add(key)
-            result.append(path)
-    return result
-
-
-def _key(path: Path) -> str:
-    return os.path.normcase(os.path.abspath(os.fspath(path)))
 
 
 def _is_conda_prefix(path: Path) -> bool:
@@ -139,7 +125,7 @@ def read_environments_txt(path: Path) -> list[Path]:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
-    return _unique(Path(line.strip()) for line in text.splitlines() if line.strip())
+    return unique_paths(Path(line.strip()) for line in text.splitlines() if line.strip())
 
 
 def _candidates(locations: Locations) -> Iterator[tuple[Path, str | None, bool]]:
@@ -193,7 +179,7 @@ def list_environments(locations: Locations, *, with_sizes: bool = False) -> list
     """Every environment found, base first, then by name. Missing prefixes are skipped."""
     found: dict[str, Environment] = {}
     for prefix, name, is_base in _candidates(locations):
-        key = _key(prefix)
+        key = path_key(prefix)
         if key in found:
             continue
         env = _describe(prefix, name, is_base, with_sizes)
@@ -209,9 +195,9 @@ def find_environment(
     prefix, or None."""
     text = os.fspath(name_or_prefix)
     if os.path.isabs(text):
-        wanted = _key(Path(text))
+        wanted = path_key(Path(text))
         for prefix, name, is_base in _candidates(locations):
-            if _key(prefix) == wanted:
+            if path_key(prefix) == wanted:
                 return _describe(prefix, name, is_base, False)
         # An env not (yet) registered anywhere is still found by its path.
         return _describe(Path(text), None, False, False)
@@ -262,7 +248,7 @@ def _walk_size(prefix: Path) -> int:
 
 def prefix_size(prefix: Path) -> int:
     """Bytes used by a prefix, cached until a package is added or removed."""
-    key = _key(prefix)
+    key = path_key(prefix)
     stamp = package_set_stamp(prefix)
     with _size_lock:
         cached = _size_cache.get(key)
@@ -309,7 +295,7 @@ def register_conda_env(prefix: Path, environments_txt: Path | None = None) -> bo
             existing = target.read_text(encoding="utf-8", errors="replace").splitlines()
         except FileNotFoundError:
             existing = []
-        if any(_key(Path(item.strip())) == _key(Path(line)) for item in existing if item.strip()):
+        if any(path_key(item.strip()) == path_key(line) for item in existing if item.strip()):
             return False
         kept = [item for item in existing if item.strip()]
         _atomic_write(target, "\n".join([*kept, line]) + "\n")
@@ -319,13 +305,15 @@ def register_conda_env(prefix: Path, environments_txt: Path | None = None) -> bo
 def unregister_conda_env(prefix: Path, environments_txt: Path | None = None) -> bool:
     """Remove every line naming `prefix` from environments.txt; False when none did."""
     target = _environments_txt(environments_txt)
-    wanted = _key(prefix)
+    wanted = path_key(prefix)
     with _registry_lock:
         try:
             existing = target.read_text(encoding="utf-8", errors="replace").splitlines()
         except FileNotFoundError:
             return False
-        kept = [item for item in existing if item.strip() and _key(Path(item.strip())) != wanted]
+        kept = [
+            item for item in existing if item.strip() and path_key(Path(item.strip())) != wanted
+        ]
         if len(kept) == len([item for item in existing if item.strip()]):
             return False
         _atomic_write(target, "".join(f"{item}\n" for item in kept))

@@ -43,6 +43,8 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..core.paths import path_key
+
 CONDA_PREFIX_TAG = "conda-env-"
 #: nb_conda_kernels' base-env kernel names: `conda-base-*` since 2.x' `base_name`
 #: default; `conda-root-*` from older versions (and ours before), kept as an alias.
@@ -110,10 +112,6 @@ def base_aliases(name: str) -> list[str]:
     return []
 
 
-def _key(path: Path) -> str:
-    return os.path.normcase(os.path.abspath(os.fspath(path)))
-
-
 def _claim(name: str, taken: set[str]) -> str:
     """`name`, or `name-2`, `name-3`... whichever is free first."""
     if name not in taken:
@@ -137,15 +135,15 @@ def conda_short_names(
     `default_envs_dir` is `<root_prefix>/envs` when omitted. Prefixes under
     `<root_prefix>/conda-bld/` get no name (nb_conda_kernels skips them).
     """
-    root_key = _key(root_prefix) if root_prefix is not None else None
+    root_key = path_key(root_prefix) if root_prefix is not None else None
     if default_envs_dir is None and root_prefix is not None:
         default_envs_dir = root_prefix / "envs"
-    default_key = _key(default_envs_dir) if default_envs_dir is not None else None
+    default_key = path_key(default_envs_dir) if default_envs_dir is not None else None
     build_key = os.path.join(root_key, "conda-bld", "") if root_key else None
 
     unique: dict[str, Path] = {}
     for prefix in prefixes:
-        unique.setdefault(_key(prefix), prefix)
+        unique.setdefault(path_key(prefix), prefix)
     # conda lists prefixes sorted (base among them); nb_conda_kernels names them in
     # that order, so who gets a plain name and who a counter follows the path order.
     order = sorted(unique, key=lambda k: os.path.abspath(unique[k]))
@@ -161,7 +159,7 @@ def conda_short_names(
         path = Path(unique[key])
         parent = path.parent
         name = path.name
-        if parent.name == "envs" and (_key(parent) != default_key or name in taken):
+        if parent.name == "envs" and (path_key(parent) != default_key or name in taken):
             name = f"{parent.parent.name}-{name}"
         names[key] = _claim(name, taken)
     return names
@@ -171,7 +169,7 @@ def venv_short_names(prefixes: Iterable[Path]) -> dict[str, str]:
     """Directory names of venvs, disambiguated in path order; keyed like `conda_short_names`."""
     unique: dict[str, Path] = {}
     for prefix in prefixes:
-        unique.setdefault(_key(prefix), prefix)
+        unique.setdefault(path_key(prefix), prefix)
     taken: set[str] = set()
     return {key: _claim(Path(unique[key]).name, taken) for key in sorted(unique)}
 
