@@ -3,8 +3,7 @@
  * on machines without internet access beyond package registries.
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
-
-const chromium = process.env.CHROMIUM_PATH || '/usr/lib/chromium/chromium';
+const systemChromium = require('./system-chromium');
 
 module.exports = {
   ...baseConfig,
@@ -12,20 +11,7 @@ module.exports = {
   retries: 0,
   use: {
     ...baseConfig.use,
-    video: 'off',
-    trace: 'off',
-    launchOptions: {
-      executablePath: chromium,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync'
-      ]
-    }
+    ...systemChromium
   },
   webServer: {
     command: 'jlpm start',

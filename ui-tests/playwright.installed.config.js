@@ -8,8 +8,7 @@
  *   cd ui-tests && CI=1 jlpm playwright test -c playwright.installed.config.js
  */
 const { port, python, script, token } = require('./installed/server');
-
-const chromium = process.env.CHROMIUM_PATH || '/usr/lib/chromium/chromium';
+const systemChromium = require('./system-chromium');
 
 module.exports = {
   testDir: './installed',
@@ -24,20 +23,7 @@ module.exports = {
     viewport: { width: 1280, height: 800 },
     // A click on something hidden fails here instead of at the test's timeout.
     actionTimeout: 30 * 1000,
-    video: 'off',
-    trace: 'off',
-    launchOptions: {
-      executablePath: chromium,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync'
-      ]
-    }
+    ...systemChromium
   },
   webServer: {
     command: [
