@@ -8,17 +8,13 @@ channel and keeps every directory inside the test's tmp folder.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.cli_user import CliUser
 from tests.rattler.channel_builder import build_channel
-
-JUPYTER = str(Path(sys.executable).with_name("jupyter"))
 
 
 @pytest.fixture(scope="module")
@@ -27,47 +23,11 @@ def channel(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, channel: str):
-    home = tmp_path / "home"
-    config_dir = tmp_path / "config"
-    home.mkdir()
-    config_dir.mkdir()
-    (config_dir / "jupyter_env_manager_config.json").write_text(
-        json.dumps(
-            {
-                "EnvManager": {
-                    "default_engine": "rattler",
-                    "channels": [channel],
-                    "envs_dirs": [str(tmp_path / "envs")],
-                    "venvs_dir": str(tmp_path / "venvs"),
-                    "rattler_cache_dir": str(tmp_path / "cache"),
-                    "locks_dir": str(tmp_path / "locks"),
-                    "offline": True,
-                }
-            }
-        )
-    )
-    env = {
-        **os.environ,
-        "HOME": str(home),
-        "JUPYTER_CONFIG_DIR": str(config_dir),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-    }
-    for variable in ("CONDA_PREFIX", "CONDA_EXE", "MAMBA_ROOT_PREFIX"):
-        env.pop(variable, None)
-
-    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [JUPYTER, "env-manager", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            input=stdin,
-            timeout=120,
-        )
-
-    run.tmp = tmp_path  # type: ignore[attr-defined]
-    return run
+def cli(tmp_path: Path, channel: str) -> CliUser:
+    return CliUser(
+        tmp_path, {"default_engine": "rattler", "channels": [channel], "offline": True},
+        timeout=120,
+    )  # fmt: skip
 
 
 def test_create_list_packages_export_remove(cli):

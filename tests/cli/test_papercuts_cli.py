@@ -11,66 +11,34 @@ import json
 import os
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-JUPYTER = str(Path(sys.executable).with_name("jupyter"))
+from tests.cli_user import CliUser
 
 
 @pytest.fixture
-def cli(tmp_path: Path, local_channel: str, wheelhouse: Path):
-    home = tmp_path / "home"
-    config_dir = tmp_path / "config"
-    home.mkdir()
-    config_dir.mkdir()
-    config = {
-        "default_engine": "rattler",
-        "channels": [local_channel],
-        "envs_dirs": [str(tmp_path / "envs")],
-        "venvs_dir": str(tmp_path / "venvs"),
-        "find_links": [str(wheelhouse)],
-        "rattler_cache_dir": str(tmp_path / "cache"),
-        "locks_dir": str(tmp_path / "locks"),
-        "offline": True,
-    }
-
-    def configure(**changes: object) -> None:
-        config.update(changes)
-        (config_dir / "jupyter_env_manager_config.json").write_text(
-            json.dumps({"EnvManager": config})
-        )
-
-    configure()
-    env = {
-        **os.environ,
-        "HOME": str(home),
-        "JUPYTER_CONFIG_DIR": str(config_dir),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-        # Machine-wide pip settings must not add indexes to the venv engine's installs.
-        "PIP_CONFIG_FILE": os.devnull,
-        # A refused connection fails at once instead of after seconds of back-off
-        # (pip keeps its retries: without them it reports "not found", not the cause).
-        "UV_HTTP_RETRIES": "0",
-    }
-    for variable in ("CONDA_PREFIX", "CONDA_EXE", "MAMBA_ROOT_PREFIX", "PIP_FIND_LINKS"):
-        env.pop(variable, None)
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [JUPYTER, "env-manager", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            timeout=180,
-        )
-
-    run.tmp = tmp_path  # type: ignore[attr-defined]
-    run.configure = configure  # type: ignore[attr-defined]
-    return run
+def cli(tmp_path: Path, local_channel: str, wheelhouse: Path) -> CliUser:
+    environ = {
+        k: v for k, v in os.environ.items()
+        if k not in ("CONDA_PREFIX", "CONDA_EXE", "MAMBA_ROOT_PREFIX", "PIP_FIND_LINKS")
+    }  # fmt: skip
+    return CliUser(
+        tmp_path,
+        {"default_engine": "rattler", "channels": [local_channel],
+         "find_links": [str(wheelhouse)], "offline": True},
+        base_environ=environ,
+        environ={
+            # Machine-wide pip settings must not add indexes to the venv engine's installs.
+            "PIP_CONFIG_FILE": os.devnull,
+            # A refused connection fails at once instead of after seconds of back-off
+            # (pip keeps its retries: without them it reports "not found", not the cause).
+            "UV_HTTP_RETRIES": "0",
+        },
+        timeout=180,
+    )  # fmt: skip
 
 
 def _made(cli) -> list[str]:

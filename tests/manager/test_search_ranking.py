@@ -14,7 +14,6 @@ import functools
 import json
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -24,11 +23,10 @@ import pytest
 
 from jupyter_env_manager.core.engines.pypi_index import MAX_INDEX_RESULTS
 from jupyter_env_manager.core.engines.rattler_repodata import MAX_SEARCH_NAMES
+from tests.cli_user import CliUser
 from tests.conftest import SERVER_APP_CONFIG
 from tests.rattler.channel_builder import PackageDef, build_channel
 from tests.server.conftest import Api
-
-JUPYTER = str(Path(sys.executable).with_name("jupyter"))
 
 #: Names as projects spell them; PEP 503 normalises `Scikit` to `scikit` and
 #: `scikit.image` / `scikit_learn` to `scikit-image` / `scikit-learn`.
@@ -81,42 +79,16 @@ def _expected_pypi() -> list[str]:
 
 @pytest.fixture
 def cli(tmp_path: Path, pypi_index: str, ranking_channel: str):
-    config_dir = tmp_path / "config"
-    config_dir.mkdir()
-    (config_dir / "jupyter_env_manager_config.json").write_text(
-        json.dumps(
-            {
-                "EnvManager": {
-                    "default_engine": "rattler",
-                    "channels": [ranking_channel],
-                    "pypi_index_url": pypi_index,
-                    "envs_dirs": [str(tmp_path / "envs")],
-                    "venvs_dir": str(tmp_path / "venvs"),
-                    "rattler_cache_dir": str(tmp_path / "cache"),
-                    "locks_dir": str(tmp_path / "locks"),
-                }
-            }
-        )
-    )
-    env = {
-        **os.environ,
-        "HOME": str(tmp_path),
-        "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),  # the project-list cache
-        "JUPYTER_CONFIG_DIR": str(config_dir),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-    }
+    user = CliUser(
+        tmp_path,
+        {"default_engine": "rattler", "channels": [ranking_channel],
+         "pypi_index_url": pypi_index},
+        environ={"XDG_CACHE_HOME": str(tmp_path / "xdg-cache")},  # the project-list cache
+        timeout=120,
+    )  # fmt: skip
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [JUPYTER, "env-manager", "search", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-        return done
+        return user("search", *args, check=True)
 
     def search(*args: str) -> list[dict]:
         return json.loads(run(*args, "--json").stdout)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,75 +14,44 @@ from jupyter_client.manager import KernelManager
 
 from jupyter_env_manager.grid.fingerprint import compute_fingerprint, package_entries
 from jupyter_env_manager.kernels.spec_manager import EnvKernelSpecManager
+from tests.cli_user import CliUser
 from tests.grid.conftest import write_notebook
 from tests.kernels.conftest import UV_CACHE_DIR
 
-JUPYTER = str(Path(sys.executable).with_name("jupyter"))
 
-
-class Machine:
-    """A user's HOME with its own config, envs dirs, caches: one of two machines."""
-
-    def __init__(self, root: Path, channel: str, wheelhouse: Path):
-        self.home = root / "home"
-        self.config = {
-            "EnvManager": {
-                "default_engine": "rattler",
-                "channels": [channel],
-                "envs_dirs": [str(root / "envs")],
-                "venvs_dir": str(root / "venvs"),
-                "locks_dir": str(root / "locks"),
-                "rattler_cache_dir": str(root / "rattler-cache"),
-                "find_links": [str(wheelhouse)],
-            },
-            "EnvKernelSpecManager": {"root_prefix": ""},
-        }
-        (self.home / ".jupyter").mkdir(parents=True)
-        (self.home / ".jupyter" / "jupyter_env_manager_config.json").write_text(
-            json.dumps(self.config)
-        )
-
-    def environ(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("JUPYTER", "CONDA", "VIRTUAL_ENV", "PYTHONPATH"))}  # fmt: skip
-        env.update(HOME=str(self.home), JUPYTER_CONFIG_DIR=str(self.home / ".jupyter"),
-                   JUPYTER_DATA_DIR=str(self.home / "data"), UV_CACHE_DIR=UV_CACHE_DIR)  # fmt: skip
-        return env
-
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([JUPYTER, "env-manager", *args], capture_output=True, text=True,
-                              env=self.environ(), timeout=600)  # fmt: skip
-        if check:
-            assert done.returncode == 0, done.stderr
-        return done
-
-    def json(self, *args: str, check: bool = True) -> object:
-        return json.loads(self.run(*args, "--json", check=check).stdout)
-
-    def prefix(self, name: str) -> Path:
-        envs = self.json("list")
-        return Path(next(e["prefix"] for e in envs if e["name"] == name))  # type: ignore[union-attr]
+def machine(root: Path, channel: str, wheelhouse: Path) -> CliUser:
+    """A user's HOME with its own config, envs dirs and caches: one of two machines."""
+    foreign = ("JUPYTER", "CONDA", "MAMBA", "VIRTUAL_ENV", "PYTHONPATH")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(foreign)}
+    return CliUser(
+        root,
+        {"default_engine": "rattler", "channels": [channel], "find_links": [str(wheelhouse)]},
+        sections={"EnvKernelSpecManager": {"root_prefix": ""}},
+        base_environ=clean,
+        environ={"UV_CACHE_DIR": UV_CACHE_DIR},
+        timeout=600,
+    )
 
 
 @pytest.fixture
 def machines(tmp_path, local_channel, wheelhouse):
-    return (Machine(tmp_path / "a", local_channel, wheelhouse),
-            Machine(tmp_path / "b", local_channel, wheelhouse))  # fmt: skip
+    return (machine(tmp_path / "a", local_channel, wheelhouse),
+            machine(tmp_path / "b", local_channel, wheelhouse))  # fmt: skip
 
 
 def pin_of(notebook: Path) -> dict:
     return json.loads(notebook.read_text())["metadata"]["jupyter_env_manager"]["pin"]
 
 
-def run_in_notebook_kernel(machine: Machine, notebook: Path, code: str) -> str:
+def run_in_notebook_kernel(user: CliUser, notebook: Path, code: str) -> str:
     """Start the kernel the notebook names, as the server would on that machine."""
     name = json.loads(notebook.read_text())["metadata"]["kernelspec"]["name"]
     from traitlets.config import Config
 
     saved = dict(os.environ)
-    os.environ.update(machine.environ())
+    os.environ.update(user.environ)
     try:
-        ksm = EnvKernelSpecManager(config=Config(machine.config))
+        ksm = EnvKernelSpecManager(config=Config(user.config))
         km = KernelManager(kernel_name=name, kernel_spec_manager=ksm)
         km.start_kernel()
         client = km.client()
@@ -112,7 +79,7 @@ def _collect(message: dict) -> None:
 
 def test_a_uv_env_pinned_removed_and_reproduced_on_another_machine(machines, tmp_path):
     a, b = machines
-    a.run("create", "-n", "pinned-uv", "--engine", "uv", "ipykernel", "tiny-pkg==1.2")
+    a("create", "-n", "pinned-uv", "--engine", "uv", "ipykernel", "tiny-pkg==1.2", check=True)
     notebook = write_notebook(tmp_path / "analysis.ipynb", "x = 1", "y = x")
 
     pinned = a.json("pin", str(notebook), "--env", "pinned-uv")
@@ -131,8 +98,8 @@ def test_a_uv_env_pinned_removed_and_reproduced_on_another_machine(machines, tmp
     assert notebook.read_bytes() == before
 
     assert a.json("status", str(notebook))["state"] == "match"
-    a.run("remove", "-n", "pinned-uv", "-y")
-    missing = a.run("status", str(notebook), check=False)
+    a("remove", "-n", "pinned-uv", "-y", check=True)
+    missing = a("status", str(notebook))
     assert missing.returncode == 3 and missing.stdout.startswith("missing:")
 
     done = b.json("reproduce", str(notebook))
@@ -148,28 +115,28 @@ def test_a_uv_env_pinned_removed_and_reproduced_on_another_machine(machines, tmp
 
 def test_a_conda_env_is_rebuilt_from_its_lock_or_reused_under_another_name(machines, tmp_path):
     a, b = machines
-    a.run("create", "-n", "pinned-conda", "alpha=1.0", "delta")
+    a("create", "-n", "pinned-conda", "alpha=1.0", "delta", check=True)
     notebook = write_notebook(tmp_path / "conda.ipynb", "x = 1", "y = x")
-    a.run("pin", str(notebook), "--env", "pinned-conda")
+    a("pin", str(notebook), "--env", "pinned-conda", check=True)
     pin = pin_of(notebook)
     assert pin["environment"]["kind"] == "conda"
     assert pin["lock"].lstrip().startswith("#") and "@EXPLICIT" in pin["lock"]
     assert any(entry.startswith("conda:alpha-1.0-") for entry in pin["packages"])
 
     # On b, the same packages exist under another name: reused, nothing rebuilt.
-    b.run("create", "-n", "same-stuff", "alpha=1.0", "delta")
+    b("create", "-n", "same-stuff", "alpha=1.0", "delta", check=True)
     done = b.json("reproduce", str(notebook))
     assert done == {**done, "how": "reused", "environment": "same-stuff"}
     assert [e["name"] for e in b.json("list")] == ["same-stuff"]  # type: ignore[union-attr]
 
     # An env of the pinned name with other packages: status shows the difference.
-    b.run("create", "-n", "pinned-conda", "alpha=2.0", "delta")
-    b.run("remove", "-n", "same-stuff", "-y")
+    b("create", "-n", "pinned-conda", "alpha=2.0", "delta", check=True)
+    b("remove", "-n", "same-stuff", "-y", check=True)
     differs = b.json("status", str(notebook), check=False)  # exit 3: no match
     assert differs["state"] == "differs"
     assert any(e.startswith("conda:alpha-2.0-") for e in differs["added"])
     assert any(e.startswith("conda:alpha-1.0-") for e in differs["removed"])
-    refused = b.run("reproduce", str(notebook), check=False)
+    refused = b("reproduce", str(notebook))
     assert refused.returncode == 1 and "give another name (-n)" in refused.stderr
 
     done = b.json("reproduce", str(notebook), "-n", "pinned-again")
@@ -183,7 +150,7 @@ def test_a_notebook_from_a_newer_pin_schema_is_refused_in_one_line(machines, tmp
     data = json.loads(notebook.read_text())
     data["metadata"]["jupyter_env_manager"] = {"pin": {"schema": 99}}
     notebook.write_text(json.dumps(data))
-    done = a.run("reproduce", str(notebook), check=False)
+    done = a("reproduce", str(notebook))
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0
     assert "newer jupyter-env-manager" in done.stderr
@@ -191,10 +158,10 @@ def test_a_notebook_from_a_newer_pin_schema_is_refused_in_one_line(machines, tmp
 
 def test_every_output_notebook_of_a_grid_carries_the_pin(machines, tmp_path):
     a, b = machines
-    a.run("create", "-n", "grid-env", "--engine", "uv", "ipykernel", "tiny-pkg==1.3")
+    a("create", "-n", "grid-env", "--engine", "uv", "ipykernel", "tiny-pkg==1.3", check=True)
     notebook = write_notebook(tmp_path / "sweep.ipynb", "x = 1", "import tiny_pkg\ny = x * 2")
     out = tmp_path / "sweep-runs"
-    a.run("grid", str(notebook), "--env", "grid-env", "-p", "x=1,2", "--out", str(out))
+    a("grid", str(notebook), "--env", "grid-env", "-p", "x=1,2", "--out", str(out), check=True)
 
     outputs = sorted((out / "runs").glob("run-*.ipynb"))
     assert len(outputs) == 2

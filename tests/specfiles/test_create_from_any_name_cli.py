@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_user import CliUser
 from tests.rattler.channel_builder import build_channel
-
-JUPYTER = str(Path(sys.executable).with_name("jupyter"))
 
 
 @pytest.fixture(scope="module")
@@ -26,49 +23,16 @@ def channel(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, channel: str, wheelhouse: Path):
-    config_dir = tmp_path / "config"
-    config_dir.mkdir()
-    (config_dir / "jupyter_env_manager_config.json").write_text(
-        json.dumps(
-            {
-                "EnvManager": {
-                    "default_engine": "rattler",
-                    "channels": [channel],
-                    "envs_dirs": [str(tmp_path / "envs")],
-                    "venvs_dir": str(tmp_path / "venvs"),
-                    "rattler_cache_dir": str(tmp_path / "cache"),
-                    "locks_dir": str(tmp_path / "locks"),
-                    "find_links": [str(wheelhouse)],
-                    "offline": True,
-                }
-            }
-        )
+def cli(tmp_path: Path, channel: str, wheelhouse: Path) -> CliUser:
+    no_conda = os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if "conda" not in p
     )
-    (tmp_path / "home").mkdir()
-    env = {
-        **os.environ,
-        "HOME": str(tmp_path / "home"),
-        "JUPYTER_CONFIG_DIR": str(config_dir),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-        "PATH": os.pathsep.join(
-            p for p in os.environ.get("PATH", "").split(os.pathsep) if "conda" not in p
-        ),
-    }
-    for variable in ("CONDA_PREFIX", "CONDA_EXE", "MAMBA_ROOT_PREFIX", "MAMBA_EXE"):
-        env.pop(variable, None)
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [JUPYTER, "env-manager", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-            timeout=300,
-        )
-
-    return run
+    return CliUser(
+        tmp_path,
+        {"default_engine": "rattler", "channels": [channel], "find_links": [str(wheelhouse)],
+         "offline": True},
+        environ={"PATH": no_conda}, cwd=tmp_path,
+    )  # fmt: skip
 
 
 def packages(cli, name: str) -> list[tuple[str, str]]:
