@@ -36,6 +36,8 @@ def resolve_inside(root: Path, relative: str, *, what: str) -> Path:
     """`root/relative`, refusing anything that escapes `root` (.., absolute, links)."""
     if not isinstance(relative, str) or not relative.strip():
         raise InvalidRequest(f"'{what}' must be a path relative to the server's root.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in relative):
+        raise InvalidRequest(f"'{what}' must not contain control characters.")
     candidate = (root / relative.lstrip("/")).resolve()
     if candidate != root and root not in candidate.parents:
         raise InvalidRequest(f"'{what}' must stay inside the server's root directory.")
@@ -230,6 +232,10 @@ class GridService:
                 "(EnvManagerApp.grid_max_workers)."
             )
         notebook_path = resolve_inside(self.root, notebook, what="notebook")
+        # Every check that needs no work comes first: a refused grid leaves no trace.
+        out = resolve_inside(self.root, out_dir, what="out_dir") if out_dir else None
+        if out is not None and GridStore.holds_grid(out):
+            raise InvalidRequest(f"{out_dir} already holds a grid; resume it or pick another.")
         plan = plan_grid(
             notebook_path,
             grid,
@@ -245,11 +251,7 @@ class GridService:
         prefix = plan.target.prefix
         if self.locks is not None and prefix:
             self.locks.check_free(prefix, label=plan.target.env_name or prefix, shared=True)
-        if out_dir:
-            out = resolve_inside(self.root, out_dir, what="out_dir")
-            if GridStore.holds_grid(out):
-                raise InvalidRequest(f"{out_dir} already holds a grid; resume it or pick another.")
-        else:
+        if out is None:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             out = _claim_folder(notebook_path.parent / f"{notebook_path.stem}-grid-{stamp}")
         search = GridSearch.create(

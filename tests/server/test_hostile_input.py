@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
+from tests.grid.conftest import write_notebook
+
 BAD_NAMES: list[object] = [
     "", " ", "..", ".", "../x", "../../etc", "a/../b", "/etc", "/", "a/b", "a\\b", "~", "~root",
     ".hidden", "-rf", "--name", "a b", "a;b", "a|b", "a&b", "a$b", "$(id)", "`id`", "a>b", "a<b",
@@ -135,6 +137,49 @@ def _cases() -> list[tuple[str, str, object]]:
     for task_id in ["0" * 32, "f" * 32]:
         cases.append(("GET", f"tasks/{task_id}", None))
         cases.append(("DELETE", f"tasks/{task_id}", None))
+    cases += _notebook_path_cases()
+    return cases
+
+
+#: Paths that are not a notebook inside the server's root: traversal, absolute, a
+#: symlink out of the root (`escape` is made by the test), control characters.
+BAD_NOTEBOOK_PATHS: list[object] = [
+    "../outside.ipynb", "/etc/passwd", "a/../../b.ipynb", "..", "", " ", "escape/x.ipynb",
+    "missing.ipynb", "x\n.ipynb", "\x00.ipynb", "~/x.ipynb", 5, None, ["x.ipynb"],
+]  # fmt: skip
+
+
+#: Output folders a grid must refuse (absent means "the default one"; a leading "/"
+#: means the root, as in JupyterLab's paths).
+BAD_OUT_DIRS: list[object] = [
+    "../outside", "a/../../b", "..", "escape/sub", " ", "x\n", "\x00", 5, ["x"],
+]  # fmt: skip
+
+
+def _notebook_path_cases() -> list[tuple[str, str, object]]:
+    """Every route that takes a path below the root, with each bad path."""
+    cases: list[tuple[str, str, object]] = [
+        ("POST", "grids", {"notebook": "victim.ipynb", "grid": {"x": [1]}, "kernel": "python3",
+                           "out_dir": bad})
+        for bad in BAD_OUT_DIRS
+    ]  # fmt: skip
+    for bad in BAD_NOTEBOOK_PATHS:
+        cases += [
+            ("POST", "grids", {"notebook": bad, "grid": {"x": [1]}, "kernel": "python3"}),
+            ("POST", "grids/inspect", {"notebook": bad}),
+            ("POST", "notebooks/pin", {"path": bad, "env": "victim"}),
+            ("POST", "notebooks/reproduce", {"path": bad}),
+        ]  # fmt: skip
+        if isinstance(bad, str) and "\x00" not in bad:
+            cases.append(("GET", f"notebooks/status?path={quote(bad)}", None))
+    for body in [{}, {"values": "x=1"}, {"values": {"x": 1}}, {"values": ["x"]}, {"v": {}}]:
+        cases.append(("POST", "grids/values", body))
+    cases += [
+        ("POST", "grids", {"notebook": "victim.ipynb", "grid": {"x": [1]}, "workers": 10**9,
+                           "kernel": "python3"}),
+        ("POST", "grids", {"notebook": "victim.ipynb", "sweeps": ["x=1,,2"], "kernel": "python3"}),
+        ("POST", "grids", {"notebook": "victim.ipynb", "grid": {"nope": [1]}, "kernel": "python3"}),
+    ]  # fmt: skip
     return cases
 
 
@@ -152,15 +197,23 @@ def _snapshot(*roots: Path) -> dict[str, tuple[int, float]]:
 
 
 def test_corpus_is_large_enough():
-    assert len(_cases()) >= 200
+    assert len(_cases()) >= 300
+    routes = {path.split("?")[0].split("/")[0] for _method, path, _body in _cases()}
+    assert {"environments", "packages", "tasks", "grids", "notebooks"} <= routes
 
 
 async def test_hostile_requests_get_4xx_and_change_nothing(
-    api, envs_root, jp_home_dir, http_server_client, jp_auth_header, jp_base_url
-):
+    api, envs_root, jp_home_dir, jp_root_dir, tmp_path,
+    http_server_client, jp_auth_header, jp_base_url,
+):  # fmt: skip
     task = await api.run("POST", "environments", body={"name": "victim", "packages": ["alpha"]})
     assert task["status"] == "succeeded", task
-    before = _snapshot(envs_root, jp_home_dir)
+    write_notebook(jp_root_dir / "victim.ipynb", "x = 1", "y = x")
+    outside = tmp_path / "outside-root"
+    outside.mkdir()
+    write_notebook(outside / "x.ipynb", "x = 1", "y = x")
+    (jp_root_dir / "escape").symlink_to(outside)
+    before = _snapshot(envs_root, jp_home_dir, jp_root_dir, outside)
 
     failures = []
     for method, path, body in _cases():
@@ -181,10 +234,10 @@ async def test_hostile_requests_get_4xx_and_change_nothing(
         except ValueError:
             ok = False
         if not ok:
-            failures.append((method, path[:80], str(body)[:80], response.code, text[:200]))
+            failures.append((method, path[:80], str(body)[-80:], response.code, text[:200]))
     await asyncio.sleep(0.2)  # let any (wrongly) started task show itself on disk
 
     assert failures == [], "\n".join(map(str, failures))
-    assert _snapshot(envs_root, jp_home_dir) == before
+    assert _snapshot(envs_root, jp_home_dir, jp_root_dir, outside) == before
     code, tasks = await api.call("GET", "tasks")
     assert [t["environment"] for t in tasks] == ["victim"], "a hostile request started a task"
