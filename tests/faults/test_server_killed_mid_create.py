@@ -157,11 +157,13 @@ def test_sigkill_mid_install_leaves_the_old_or_the_new_package_set(tmp_path, slo
         code, task = server.call("POST", "env-manager/api/environments/target/packages",
                                  {"action": "install", "packages": ["bulk"]})  # fmt: skip
         assert code == 202, task
+        # Kill while the files land: the first of its 30 folders there, the last not yet.
         deadline = time.monotonic() + 120
-        while not (bulk.exists() or any(prefix.parent.glob(".target*"))):
+        while not (bulk / "d0").exists():
             assert time.monotonic() < deadline, "the install never wrote anything"
-            time.sleep(0.005)
+            time.sleep(0.001)
         server.kill()
+        assert not (bulk / "d29").exists(), "the kill came too late to be mid-link"
 
         server.start()
         code, after_task = server.call("GET", f"env-manager/api/tasks/{task['id']}")
