@@ -77,14 +77,19 @@ def own_registry(home: Path) -> set[str]:
     }
 
 
+def env_manager(
+    env: dict[str, str], *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`jupyter env-manager ARGS` typed in that shell; `check`: it must succeed."""
+    done = subprocess.run(
+        [JUPYTER, "env-manager", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
 def our_list(env: dict[str, str]) -> dict[str, str]:
     """prefix -> name from `jupyter env-manager list --json`, run as a user would."""
-    done = subprocess.run(
-        [JUPYTER, "env-manager", "list", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    done = env_manager(env, "list", "--json")
     return {e["prefix"]: e["name"] for e in json.loads(done.stdout) if e["kind"] == "conda"}

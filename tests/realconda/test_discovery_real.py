@@ -25,10 +25,10 @@ import pytest
 from jupyter_env_manager.core import conda_config, discovery
 
 from .helpers import (
-    JUPYTER,
     conda_create,
     conda_info,
     conda_view,
+    env_manager,
     other_homes_prefixes,
     our_list,
     own_registry,
@@ -125,15 +125,7 @@ def test_miniforge_user_without_conda_exe_sees_base_and_names(
     assert ours[str(real_conda.envs_dir / name)] == name
 
     # ...and every command finds it by that name, as `conda -n` does.
-    shown = subprocess.run(
-        [JUPYTER, "env-manager", "packages", "-n", name, "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert shown.returncode == 0, shown.stderr
-    assert "alpha" in shown.stdout
+    assert "alpha" in env_manager(env, "packages", "-n", name, "--json").stdout
 
 
 def test_new_named_envs_go_where_conda_puts_them(real_conda, local_channel, tmp_path, in_base):
@@ -141,39 +133,14 @@ def test_new_named_envs_go_where_conda_puts_them(real_conda, local_channel, tmp_
     theirs, ours_conda, ours_rattler = in_base("by-conda"), in_base("by-us"), in_base("by-rattler")
     conda_create(real_conda, env, local_channel, ("-n", theirs), "alpha")
     for name, engine in ((ours_conda, "conda"), (ours_rattler, "rattler")):
-        made = subprocess.run(
-            [
-                JUPYTER,
-                "env-manager",
-                "create",
-                "-n",
-                name,
-                "--engine",
-                engine,
-                "-c",
-                local_channel,
-                "alpha",
-            ],  # fmt: skip
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-        )
-        assert made.returncode == 0, made.stderr
+        env_manager(env, "create", "-n", name, "--engine", engine, "-c", local_channel, "alpha")
     for name in (theirs, ours_conda, ours_rattler):
         assert (real_conda.envs_dir / name / "conda-meta").is_dir(), name
     assert not (tmp_path / "home" / ".conda" / "envs").exists()
     # conda lists them by name too, and removes ours by name.
     view = conda_view(real_conda, env)
     assert view[str(real_conda.envs_dir / ours_conda)] == ours_conda
-    removed = subprocess.run(
-        [JUPYTER, "env-manager", "remove", "-n", ours_rattler, "-y"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert removed.returncode == 0, removed.stderr
+    env_manager(env, "remove", "-n", ours_rattler, "-y")
     assert not (real_conda.envs_dir / ours_rattler).exists()
 
 
@@ -181,25 +148,7 @@ def test_envs_path_dir_takes_new_envs_first(real_conda, local_channel, tmp_path)
     first = tmp_path / "team-envs"
     env = user_environ(real_conda, tmp_path / "home", CONDA_ENVS_PATH=str(first))
     conda_create(real_conda, env, local_channel, ("-n", "theirs"), "alpha")
-    made = subprocess.run(
-        [
-            JUPYTER,
-            "env-manager",
-            "create",
-            "-n",
-            "ours",
-            "--engine",
-            "rattler",
-            "-c",
-            local_channel,
-            "alpha",
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert made.returncode == 0, made.stderr
+    env_manager(env, "create", "-n", "ours", "--engine", "rattler", "-c", local_channel, "alpha")
     assert sorted(p.name for p in first.iterdir() if not p.name.startswith(".")) == [
         "ours",
         "theirs",

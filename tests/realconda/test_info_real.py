@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 
 import pytest
 
-from .helpers import JUPYTER, conda_info, user_environ
+from .helpers import conda_info, env_manager, user_environ
 
 
 @pytest.mark.parametrize("solver", [None, "rattler"])
@@ -16,15 +15,7 @@ def test_info_shows_path_version_and_solver_of_the_conda_on_path(real_conda, tmp
     extra = {"CONDA_SOLVER": solver} if solver else {}
     env = user_environ(real_conda, tmp_path / "home", **extra)
     theirs = conda_info(real_conda, env)
-    done = subprocess.run(
-        [JUPYTER, "env-manager", "info", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    ours = json.loads(done.stdout)["conda"]
+    ours = json.loads(env_manager(env, "info", "--json").stdout)["conda"]
     assert ours == {
         "path": str(real_conda.exe),
         "version": theirs["conda_version"],

@@ -5,11 +5,10 @@ activation exports them; a venv, which has no such place, refuses them up front.
 from __future__ import annotations
 
 import json
-import subprocess
 
 from jupyter_env_manager.kernels.activation import compute_activation
 
-from .helpers import JUPYTER, conda, user_environ
+from .helpers import conda, env_manager, user_environ
 
 ENVIRONMENT_YML = """\
 name: with-vars
@@ -25,9 +24,7 @@ def test_variables_are_conda_config_vars_and_kernel_activation(real_conda, local
     env = user_environ(real_conda, tmp_path / "home")
     spec = tmp_path / "environment.yml"
     spec.write_text(ENVIRONMENT_YML.format(channel=local_channel))
-    argv = [JUPYTER, "env-manager", "create", "-f", str(spec), "--engine", "rattler"]
-    made = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
-    assert made.returncode == 0, made.stderr
+    env_manager(env, "create", "-f", str(spec), "--engine", "rattler")
     prefix = real_conda.envs_dir / "with-vars"
 
     listed = json.loads(conda(real_conda, env, "env", "config", "vars", "list", "-p",
@@ -42,11 +39,11 @@ def test_a_venv_refuses_variables_and_makes_nothing(real_conda, local_channel, t
     env = user_environ(real_conda, tmp_path / "home")
     spec = tmp_path / "environment.yml"
     spec.write_text(ENVIRONMENT_YML.format(channel=local_channel))
-    argv = [JUPYTER, "env-manager", "create", "-f", str(spec), "-n", "vars-venv", "--engine", "uv"]
-    refused = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+    refused = env_manager(
+        env, "create", "-f", str(spec), "-n", "vars-venv", "--engine", "uv", check=False
+    )
     assert refused.returncode == 1
     errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "'variables' are set by conda activation" in errors[0]
-    assert [e["name"] for e in json.loads(subprocess.run(
-        [JUPYTER, "env-manager", "list", "--json"], capture_output=True, text=True, env=env,
-        check=True).stdout) if e["name"] == "vars-venv"] == []  # fmt: skip
+    listed = json.loads(env_manager(env, "list", "--json").stdout)
+    assert "vars-venv" not in [e["name"] for e in listed]
