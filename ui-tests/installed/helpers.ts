@@ -2,7 +2,7 @@
  * What the as-installed tests do besides clicking: REST calls with the token
  * (the preconditions and the facts to compare with), and the CLI of the venv.
  */
-import { APIRequestContext, expect, Page } from '@playwright/test';
+import { APIRequestContext, expect, Locator, Page } from '@playwright/test';
 import { execFileSync } from 'child_process';
 
 import { python, script, token } from './server';
@@ -67,6 +67,26 @@ export async function removeEnv(request: APIRequestContext, name: string) {
 
 export function visibleLauncher(page: Page) {
   return page.locator('.jp-Launcher:visible');
+}
+
+/**
+ * Once the server lists the kernel in `prefix`: its display name, and the open
+ * Launcher's Notebook card of it (found by that name).
+ */
+export async function notebookCard(
+  page: Page,
+  request: APIRequestContext,
+  prefix: string
+): Promise<{ card: Locator; display: string }> {
+  let display: string | undefined;
+  await expect
+    .poll(async () => (display = await kernelDisplayName(request, prefix)))
+    .toBeTruthy();
+  const card = visibleLauncher(page).locator(
+    '.jp-LauncherCard[data-category="Notebook"]',
+    { hasText: display! }
+  );
+  return { card, display: display! };
 }
 
 /**

@@ -8,7 +8,7 @@ import { expect, test } from '@playwright/test';
 import {
   cli,
   findEnv,
-  kernelDisplayName,
+  notebookCard,
   notReloaded,
   openLab,
   openSidebar,
@@ -48,27 +48,16 @@ test('Launcher → New environment → its notebook prints its prefix', async ({
       })
       .toBeTruthy();
     const env = (await findEnv(request, name))!;
-    let display: string | undefined;
-    await expect
-      .poll(
-        async () => (display = await kernelDisplayName(request, env.prefix))
-      )
-      .toBeTruthy();
 
     // The same Launcher, not reloaded, now offers a notebook in the environment.
-    const card = visibleLauncher(page).locator(
-      '.jp-LauncherCard[data-category="Notebook"]',
-      {
-        hasText: display!
-      }
-    );
+    const { card, display } = await notebookCard(page, request, env.prefix);
     await expect(card.first()).toBeVisible({ timeout: 10000 });
     expect(await notReloaded(page)).toBe(true);
 
     await card.first().click();
     const notebook = page.locator('.jp-NotebookPanel:visible');
     await expect(notebook).toBeVisible();
-    await expect(notebook.locator('.jp-KernelName')).toHaveText(display!, {
+    await expect(notebook.locator('.jp-KernelName')).toHaveText(display, {
       timeout: 60000
     });
     // Typing before the notebook settles lands in command mode (keys become
@@ -102,18 +91,7 @@ test('an environment made by the CLI in another terminal comes and goes in the o
     cli('create', '-n', name, '--engine', 'uv', 'ipykernel');
     const env = (await findEnv(request, name))!;
     expect(env).toBeTruthy();
-    let display: string | undefined;
-    await expect
-      .poll(
-        async () => (display = await kernelDisplayName(request, env.prefix))
-      )
-      .toBeTruthy();
-    const card = visibleLauncher(page).locator(
-      '.jp-LauncherCard[data-category="Notebook"]',
-      {
-        hasText: display!
-      }
-    );
+    const { card, display } = await notebookCard(page, request, env.prefix);
     await expect(card.first()).toBeVisible();
 
     // The panel offers it as a kernel, and its Notebook button opens one in it.
@@ -126,7 +104,7 @@ test('an environment made by the CLI in another terminal comes and goes in the o
     await item.getByRole('button', { name: `New notebook in ${name}` }).click();
     await expect(
       page.locator('.jp-NotebookPanel:visible .jp-KernelName')
-    ).toHaveText(display!, { timeout: 60000 });
+    ).toHaveText(display, { timeout: 60000 });
 
     cli('remove', '-n', name, '-y');
     await expect(item).toHaveCount(0);

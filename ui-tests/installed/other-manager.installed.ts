@@ -13,13 +13,12 @@ import {
   auth,
   findEnv,
   getJson,
-  kernelDisplayName,
+  notebookCard,
   notReloaded,
   openLab,
   openSidebar,
   removeEnv,
-  settled,
-  visibleLauncher
+  settled
 } from './helpers';
 import { folder, otherPort, python, script, token } from './server';
 
@@ -100,18 +99,8 @@ test('the panel names the manager in charge; environments still become kernels',
       'succeeded'
     );
     const env = (await findEnv(request, name))!;
-    let display: string | undefined;
-    await expect
-      .poll(
-        async () => (display = await kernelDisplayName(request, env.prefix))
-      )
-      .toBeTruthy();
-    await expect(
-      visibleLauncher(page).locator(
-        '.jp-LauncherCard[data-category="Notebook"]',
-        { hasText: display! }
-      )
-    ).toBeVisible();
+    const { card } = await notebookCard(page, request, env.prefix);
+    await expect(card).toBeVisible();
     const item = page.locator(
       `#jp-env-manager-sidebar .jp-EnvManager-env[data-env-name="${name}"]`
     );
