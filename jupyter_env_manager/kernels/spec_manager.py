@@ -147,6 +147,7 @@ class EnvKernelSpecManager(KernelSpecManager):
         self._kernels: dict[str, EnvKernel] = {}
         self._by_lower: dict[str, EnvKernel] = {}
         self._kernel_files: list[str] = []
+        self._usable: list[Environment] = []
         self._provisioner_ok: bool | None = None
 
     # -- where to look -------------------------------------------------------
@@ -245,9 +246,10 @@ class EnvKernelSpecManager(KernelSpecManager):
             )
             if fingerprint == self._fingerprint:
                 return self._kernels
-            envs = self._selected(
-                [e for e in discovery.list_environments(locations) if e.prefix not in building]
-            )
+            self._usable = [
+                e for e in discovery.list_environments(locations) if e.prefix not in building
+            ]
+            envs = self._selected(self._usable)
             root = locations.root_prefix
             default_envs_dir = (
                 root / "envs"
@@ -267,6 +269,11 @@ class EnvKernelSpecManager(KernelSpecManager):
             self._fingerprint = (fingerprint[0], self._files_fingerprint(self._kernel_files))
             self.log.debug("Found %d environment kernels in %d envs", len(kernels), len(envs))
             return self._kernels
+
+    def environments(self) -> list[Environment]:
+        """Every usable environment (filters aside) as of the last `env_kernels()` scan."""
+        with self._lock:
+            return list(self._usable)
 
     def kernels_for(self, env: Environment) -> list[EnvKernel]:
         """The kernels of one environment (as listed, so filters apply)."""

@@ -20,7 +20,6 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from ..core import discovery
 from . import registration
 from .env_kernels import EnvKernel
 from .spec_manager import EnvKernelSpecManager
@@ -57,9 +56,8 @@ class EnvironmentWatcher:
             # The same cached object: nothing on disk that discovery reads has moved.
             return []
         self._seen_kernels = kernels
-        prefixes = frozenset(
-            str(env.prefix) for env in discovery.list_environments(self.spec_manager.locations())
-        )
+        # The scan that just ran listed them: no second look at the disk.
+        prefixes = frozenset(str(env.prefix) for env in self.spec_manager.environments())
         specs = frozenset(
             (name, str(kernel.env.prefix), str(kernel.spec.get("display_name", "")))
             for name, kernel in kernels.items()
