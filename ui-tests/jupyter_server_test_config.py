@@ -26,8 +26,10 @@ if os.environ.get("JEM_GALATA_STATE"):
     _state.mkdir(parents=True, exist_ok=True)
 else:
     # One fixed folder, emptied at each start: the test server is killed, not
-    # stopped, so clean-up at exit would never run; port 8888 allows one server.
-    _state = Path(tempfile.gettempdir()) / f"jem-galata-{os.getuid()}"
+    # stopped, so clean-up at exit would never run; one port allows one server.
+    _port = os.environ.get("JEM_GALATA_PORT", "8888")
+    _suffix = "" if _port == "8888" else f"-{_port}"
+    _state = Path(tempfile.gettempdir()) / f"jem-galata-{os.getuid()}{_suffix}"
     shutil.rmtree(_state, ignore_errors=True)
     _state.mkdir(parents=True)
 

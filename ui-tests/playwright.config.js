@@ -1,9 +1,14 @@
 /**
  * Galata drives Debian's Chromium: Playwright cannot download its own browser
  * on machines without internet access beyond package registries.
+ *
+ * JEM_GALATA_PORT (default 8888) and JEM_GALATA_STATE let two checkouts (or a
+ * developer and a CI clone) run this suite side by side.
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 const systemChromium = require('./system-chromium');
+
+const port = process.env.JEM_GALATA_PORT || '8888';
 
 module.exports = {
   ...baseConfig,
@@ -11,11 +16,12 @@ module.exports = {
   retries: 0,
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${port}`,
     ...systemChromium
   },
   webServer: {
-    command: 'jlpm start',
-    url: 'http://localhost:8888/lab',
+    command: `jlpm start --ServerApp.port=${port}`,
+    url: `http://localhost:${port}/lab`,
     timeout: 120 * 1000,
     reuseExistingServer: !process.env.CI,
     stdout: 'ignore',
