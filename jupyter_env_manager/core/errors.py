@@ -60,6 +60,13 @@ class ProtectedEnvironment(EnvManagerError):
     status = 409
 
 
+class ReadOnlyEnvironment(ProtectedEnvironment):
+    """A shared environment this user may use but not change (a folder they cannot
+    write, or one the deployment protects); `details` offers a clone instead."""
+
+    status = 403
+
+
 class Unsatisfiable(EnvManagerError):
     """The solver could not satisfy the specs; `message` holds its explanation."""
 

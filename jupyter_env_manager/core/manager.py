@@ -9,6 +9,7 @@ leaving a half-made environment behind.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import sys
@@ -20,7 +21,7 @@ from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import Bool, Enum, Float, List, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from . import discovery, specfiles
+from . import discovery, readonly, specfiles
 from .engines.base import Engine
 from .env_vars import save_env_vars
 from .errors import (
@@ -116,6 +117,17 @@ class EnvManager(LoggingConfigurable):
     )
 
     locks_dir = Unicode(help="Where per-environment lock files live.").tag(config=True)
+
+    protected_environments = List(
+        Unicode(),
+        default_value=[],
+        help=(
+            "Environments (names or prefixes) users may use as kernels but not change or "
+            "remove, even where they could write them: shared environments of a "
+            "multi-user server. Environments in folders the user cannot write are "
+            "read-only anyway."
+        ),
+    ).tag(config=True)
 
     search_cache_seconds = Float(
         3600.0, help="How long a search answer is fresh; older ones refresh in the background."
@@ -248,11 +260,17 @@ class EnvManager(LoggingConfigurable):
 
     # -- lookups ------------------------------------------------------------
 
+    def _with_protection(self, env: Environment) -> Environment:
+        reason = readonly.read_only_reason(env, self.protected_environments)
+        if reason is None:
+            return env
+        return dataclasses.replace(env, read_only=True, read_only_reason=reason)
+
     def list(self, *, with_sizes: bool = False) -> list[Environment]:
         """Every usable environment; ones still being built are not usable yet."""
         hidden = self.locks.building_prefixes()
         return [
-            env
+            self._with_protection(env)
             for env in discovery.list_environments(self.locations(), with_sizes=with_sizes)
             if env.prefix not in hidden
         ]
@@ -264,7 +282,12 @@ class EnvManager(LoggingConfigurable):
         env = discovery.find_environment(self.locations(), name)
         if env is None or env.prefix in self.locks.building_prefixes():
             raise EnvironmentNotFound(f"No environment named {name!r}.")
-        return env
+        return self._with_protection(env)
+
+    def check_writable(self, env: Environment, what: str = "change") -> None:
+        """Refuse up front (403, offering a clone) any change to a read-only env."""
+        if env.read_only:
+            raise readonly.refuse_change(env, what)
 
     def check_idle(self, env: Environment, *, reading: bool = False) -> None:
         """Refuse now (409 naming the holder) what would find `env` busy: a change while
@@ -354,6 +377,8 @@ class EnvManager(LoggingConfigurable):
         self.engine_for(env).validate_specs(specs, pip)
 
     def check_removable(self, env: Environment) -> None:
+        self.check_writable(env, "remove")
+        readonly.check_parent_writable(env)
         if env.is_base or any(_same_path(env.prefix, p) for p in self._protected_prefixes()):
             raise ProtectedEnvironment(
                 f"{env.name!r} is the base environment or runs this server; it cannot be removed."
@@ -464,6 +489,8 @@ class EnvManager(LoggingConfigurable):
         self, name: str, dry_run: bool, operation: str
     ) -> AsyncIterator[tuple[Environment, Engine]]:
         env = self.get(name)
+        # Even a preview: a plan for a change that can never be made misleads.
+        self.check_writable(env, operation)
         if not dry_run and any(_same_path(env.prefix, p) for p in self._protected_prefixes()):
             raise ProtectedEnvironment(
                 f"{env.name!r} runs this server; change it from a terminal, not from here."

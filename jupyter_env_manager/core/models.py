@@ -26,6 +26,9 @@ class Environment:
     has_ipykernel: bool = False
     size_bytes: int | None = None
     is_base: bool = False
+    #: Usable (as a kernel too) but never changed from here; the reason says why.
+    read_only: bool = False
+    read_only_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -17,6 +17,8 @@ class KernelHandler(EnvManagerHandler):
     @authorized
     async def post(self, name: str) -> None:
         env = self.manager.get(name)
+        if not env.has_ipykernel:  # installing ipykernel changes the environment
+            self.manager.check_writable(env, "install ipykernel into")
         self.manager.check_idle(env)
         ksm = self.extensionapp.env_kernel_specs
 

@@ -31,6 +31,7 @@ class PackagesHandler(EnvManagerHandler):
         channels = str_list(body, "channels") or None
         update_all, dry_run = boolean(body, "all"), boolean(body, "dry_run")
         env = self.manager.get(name)
+        self.manager.check_writable(env, "uninstall" if action == "remove" else action)
 
         if action == "install" and not packages and not pip:
             raise InvalidRequest("Name at least one package to install.")
