@@ -13,6 +13,7 @@ import dataclasses
 import os
 import shutil
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,10 +24,12 @@ from traitlets.config import LoggingConfigurable
 
 from . import discovery, readonly, specfiles
 from .engines.base import Engine
+from .engines.install_journal import has_journal
 from .env_vars import save_env_vars
 from .errors import (
     DiskFull,
     EngineUnavailable,
+    EnvironmentBusy,
     EnvironmentExists,
     EnvironmentNotFound,
     EnvManagerError,
@@ -355,7 +358,73 @@ class EnvManager(LoggingConfigurable):
         locations = self.locations()
         for leftover in sweep_leftovers([*locations.conda_envs_dirs, locations.venvs_dir]):
             self.log.warning("Finished deleting %s, left by an interrupted removal", leftover)
+        self._recover_in_thread()
         return removed
+
+    # -- changes a killed process left unfinished ------------------------------
+
+    def _recovering_engine(self, env: Environment) -> Engine:
+        # Any conda prefix's records name their packages' urls: rattler can put them
+        # back whichever conda tool made the change.
+        return self.engine("rattler") if env.kind == "conda" else self.engine_for(env)
+
+    async def _recover(self, env: Environment, progress: ProgressCallback) -> None:
+        """Undo `env`'s unfinished change; the caller holds its exclusive lock."""
+        self.log.warning("Putting %s back as it was: a change to it was interrupted", env.prefix)
+        progress(
+            ProgressEvent(stage="restore", message=f"Undoing an interrupted change to {env.name}")
+        )
+        await self._recovering_engine(env).recover(env.prefix, progress)
+
+    async def repair(self, env: Environment, progress: ProgressCallback = ignore_progress) -> bool:
+        """Undo an unfinished change to `env` (a journal is left), taking its exclusive
+        lock for that; a live process still making the change keeps the env busy (409)."""
+        if not has_journal(env.prefix):
+            return False
+        async with self.locks.hold(
+            str(env.prefix), wait=False, label=env.name, operation=f"repair {env.name}"
+        ):
+            if has_journal(env.prefix):
+                await self._recover(env, progress)
+        return True
+
+    async def recover_interrupted_changes(self) -> list[Path]:
+        """Put back every environment a killed process left mid-change. One that cannot
+        be put back keeps its journal (it is retried before its next operation)."""
+        recovered = []
+        for env in self.list():
+            if not has_journal(env.prefix):
+                continue
+            try:
+                if await self.repair(env):
+                    recovered.append(env.prefix)
+            except EnvironmentBusy:
+                continue  # its change is still running in another process
+            except Exception as error:
+                message = getattr(error, "message", None) or str(error)
+                self.log.error("%s needs repair: undoing its interrupted change failed: %s",
+                               env.prefix, message)  # fmt: skip
+        await asyncio.sleep(0.02)  # rattler's threads settle before the loop closes
+        return recovered
+
+    def _recover_in_thread(self) -> None:
+        # Called at start, before the server's loop runs: a loop of its own, in a
+        # thread, so the server's loop is left untouched.
+        if not any(has_journal(env.prefix) for env in self.list()):
+            return
+        error: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                asyncio.run(self.recover_interrupted_changes())
+            except BaseException as exc:  # reported below, in the caller's thread
+                error.append(exc)
+
+        worker = threading.Thread(target=run, name="jem-recover")
+        worker.start()
+        worker.join()
+        if error:
+            self.log.error("Recovering interrupted changes failed: %s", error[0])
 
     def _registered(self, prefix: Path, engine: Engine) -> None:
         if engine.kind == "conda":
@@ -444,6 +513,7 @@ class EnvManager(LoggingConfigurable):
         self, source: str, name: str, *, progress: ProgressCallback = ignore_progress
     ) -> Environment:
         original = self.get(source)
+        await self.repair(original, progress)
         chosen = self.engine_for(original)
         prefix = self._check_new_name(name, original.kind)
         # The source only has to hold still: other readers may share it, changes wait.
@@ -486,9 +556,11 @@ class EnvManager(LoggingConfigurable):
 
     @asynccontextmanager
     async def _changing(
-        self, name: str, dry_run: bool, operation: str
+        self, name: str, dry_run: bool, operation: str, progress: ProgressCallback
     ) -> AsyncIterator[tuple[Environment, Engine]]:
         env = self.get(name)
+        if dry_run:
+            await self.repair(env, progress)  # a plan against half a change would mislead
         # Even a preview: a plan for a change that can never be made misleads.
         self.check_writable(env, operation)
         if not dry_run and any(_same_path(env.prefix, p) for p in self._protected_prefixes()):
@@ -499,6 +571,8 @@ class EnvManager(LoggingConfigurable):
             str(env.prefix), wait=False, label=env.name, operation=f"{operation} in {env.name}",
             shared=dry_run,
         ):  # fmt: skip
+            if not dry_run and has_journal(env.prefix):
+                await self._recover(env, progress)
             yield env, self.engine_for(env)
 
     async def install(
@@ -513,7 +587,7 @@ class EnvManager(LoggingConfigurable):
     ) -> ChangePlan:
         if not specs and not pip:
             raise InvalidRequest("Name at least one package to install.")
-        async with self._changing(name, dry_run, "install") as (env, engine):
+        async with self._changing(name, dry_run, "install", progress) as (env, engine):
             return await engine.install(
                 env, specs, pip=pip, channels=channels, dry_run=dry_run, progress=progress
             )
@@ -527,7 +601,7 @@ class EnvManager(LoggingConfigurable):
         dry_run: bool = False,
         progress: ProgressCallback = ignore_progress,
     ) -> ChangePlan:
-        async with self._changing(name, dry_run, "update") as (env, engine):
+        async with self._changing(name, dry_run, "update", progress) as (env, engine):
             return await engine.update(
                 env, names or None, channels=channels, dry_run=dry_run, progress=progress
             )
@@ -542,7 +616,7 @@ class EnvManager(LoggingConfigurable):
     ) -> ChangePlan:
         if not names:
             raise InvalidRequest("Name at least one package to remove.")
-        async with self._changing(name, dry_run, "uninstall") as (env, engine):
+        async with self._changing(name, dry_run, "uninstall", progress) as (env, engine):
             return await engine.uninstall(env, names, dry_run=dry_run, progress=progress)
 
     async def search(
@@ -573,6 +647,7 @@ class EnvManager(LoggingConfigurable):
                 f"Unknown export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}."
             )
         env = self.get(name)
+        await self.repair(env)
         async with self.locks.hold(
             str(env.prefix), wait=False, label=env.name, shared=True, operation=f"export {env.name}"
         ):

@@ -132,12 +132,6 @@ def test_sigkill_mid_create_then_restart(engine, tmp_path, slow_channel, request
         server.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found here, not fixed yet: rattler links an in-place install straight into the "
-    "prefix, so a SIGKILL mid-link leaves the package's first files with no record (a "
-    "journal or a staged copy of the prefix is needed; see the issue note)",
-)
 def test_sigkill_mid_install_leaves_the_old_or_the_new_package_set(tmp_path, slow_channel):
     """rattler engine: installing a 6,000-file package into an existing env, the server
     is killed while files land; after a restart the env holds exactly its old packages

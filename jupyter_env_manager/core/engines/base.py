@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
+from ..errors import EngineUnavailable
 from ..models import (
     ChangePlan,
     Environment,
@@ -23,7 +24,9 @@ from ..models import (
     ProgressEvent,
     ignore_progress,
 )
+from ..package_set import PackageSet, read_package_set
 from ..removal import delete_prefix
+from .install_journal import Journal, clear_journal, read_journal
 
 
 class Engine(ABC):
@@ -124,3 +127,33 @@ class Engine(ABC):
         the event loop (see core/removal.py)."""
         progress(ProgressEvent(stage="remove", message=f"Removing {env.prefix}"))
         await asyncio.to_thread(delete_prefix, env.prefix)
+
+    # -- package sets: what a prefix holds, and putting it back -------------------
+
+    def package_set(self, prefix: Path) -> PackageSet:
+        """The exact package set `prefix` holds now (see package_set.py)."""
+        return read_package_set(Path(prefix), self.kind)
+
+    async def restore_package_set(
+        self,
+        prefix: Path,
+        package_set: PackageSet,
+        *,
+        journal: Journal | None = None,
+        progress: ProgressCallback = ignore_progress,
+    ) -> None:
+        """Make `prefix` hold exactly `package_set` again (every package of it, nothing
+        else). `journal`: the unfinished change being undone, whose leftovers (files of
+        half-installed packages, state files) go too. The caller holds the prefix's
+        exclusive lock."""
+        raise EngineUnavailable(f"The {self.name} engine cannot restore a package set.")
+
+    async def recover(self, prefix: Path, progress: ProgressCallback = ignore_progress) -> bool:
+        """Undo a change to `prefix` that a killed process left unfinished (its journal
+        is still there); False when there was none. The caller holds the exclusive lock."""
+        journal = read_journal(Path(prefix))
+        if journal is None:
+            return False
+        await self.restore_package_set(prefix, journal.before, journal=journal, progress=progress)
+        clear_journal(Path(prefix))
+        return True

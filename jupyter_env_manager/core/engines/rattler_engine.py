@@ -24,7 +24,9 @@ Behaviour worth knowing (and why):
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import json
 import os
 import shutil
 import sys
@@ -62,8 +64,10 @@ from ..models import (
     ProgressEvent,
     ignore_progress,
 )
+from ..package_set import PackageSet
 from ..site_packages import list_pip_packages, normalize_name
 from .base import Engine
+from .install_journal import Journal, clear_journal, write_journal
 from .rattler_channel_errors import channel_error
 from .rattler_install import StagingCleanups, change_prefix, link_new_prefix, settles
 from .rattler_pip import pip_install, pip_uninstall
@@ -75,6 +79,7 @@ from .rattler_records import (
     with_dependents,
 )
 from .rattler_repodata import query_records, search_channels
+from .rattler_restore import restore_conda_records
 from .rattler_specs import parse_specs, python_spec, validate_channels, validate_pip
 
 try:  # rattler is a dependency, but the engine must report unavailability, not crash.
@@ -382,15 +387,57 @@ class RattlerEngine(Engine):
         if not added and not removed:
             write_history()  # still records what the user asked for
             return
-        await change_prefix(
+        journal = Journal(
+            operation=verb,
+            engine=self.name,
+            before=self.package_set(prefix),
+            target=tuple(_summary(r) for r in new if r.url not in before),
+            history_size=_history_size(prefix),
+        )
+        write_journal(prefix, journal)
+        try:
+            await change_prefix(
+                prefix,
+                new,
+                installed,
+                progress,
+                write_history,
+                packages_dir=self.packages_dir,
+                platform=self.platform,
+            )
+        except asyncio.CancelledError:
+            clear_journal(prefix)  # change_prefix let the change land before re-raising
+            raise
+        except Exception:
+            # Failed halfway (a download, a full disk): back to what it was, then say
+            # why. If even that fails the journal stays, and the next operation retries.
+            progress(ProgressEvent("restore", f"Putting {prefix} back as it was"))
+            await self.recover(prefix, progress)
+            raise
+        clear_journal(prefix)
+
+    async def restore_package_set(
+        self,
+        prefix: Path,
+        package_set: PackageSet,
+        *,
+        journal: Journal | None = None,
+        progress: ProgressCallback = ignore_progress,
+    ) -> None:
+        if package_set.kind != "conda":
+            raise InvalidRequest("A conda prefix takes a conda package set.")
+        prefix = Path(prefix)
+        self._ensure_env(prefix)
+        await restore_conda_records(
             prefix,
-            new,
-            installed,
-            progress,
-            write_history,
+            package_set.conda,
             packages_dir=self.packages_dir,
             platform=self.platform,
+            interrupted=journal.target if journal else (),
+            progress=progress,
         )
+        if journal and journal.history_size is not None:
+            _truncate_history(prefix, journal.history_size)
 
     @settles
     async def update(
@@ -586,6 +633,28 @@ class RattlerEngine(Engine):
             update_specs=requested or [f"{record_name(r)}={r.version}={r.build}" for r in records],
         )
         await self._after_create_pip(prefix, pip, progress)
+
+
+def _summary(record: Any) -> dict[str, Any]:
+    """What recovery needs of a record being installed: enough to find its files."""
+    data = json.loads(record.to_json())
+    keep = ("name", "version", "build", "fn", "url", "sha256", "md5", "noarch", "subdir")
+    return {key: data[key] for key in keep if key in data}
+
+
+def _history_size(prefix: Path) -> int | None:
+    try:
+        return (prefix / "conda-meta" / "history").stat().st_size
+    except OSError:
+        return None
+
+
+def _truncate_history(prefix: Path, size: int) -> None:
+    """Drop history entries of a change that was undone (entries are only appended)."""
+    history = prefix / "conda-meta" / "history"
+    if _history_size(prefix) not in (None, size):
+        with open(history, "r+b") as handle:
+            handle.truncate(size)
 
 
 __all__ = ["RattlerEngine", "default_cache_dir"]

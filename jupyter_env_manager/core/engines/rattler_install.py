@@ -59,7 +59,7 @@ def settles(method: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
-def _install_task(
+def start_install(
     records: Sequence[Any],
     target: Path,
     progress: ProgressCallback,
@@ -69,6 +69,8 @@ def _install_task(
     installed: Sequence[Any] | None = None,
     final_prefix: Path | None = None,
 ) -> asyncio.Task[None]:
+    """Start rattler linking `records` into `target` (on its own threads: a task to
+    await or shield, never one that stops when cancelled)."""
     reporter = InstallReporter(asyncio.get_running_loop(), progress)
     return asyncio.ensure_future(
         rattler.install(
@@ -125,7 +127,7 @@ async def link_new_prefix(
     """
     prefix.parent.mkdir(parents=True, exist_ok=True)
     staging = prefix.parent / f".{prefix.name}.partial-{uuid.uuid4().hex[:8]}"
-    task = _install_task(
+    task = start_install(
         records,
         staging,
         progress,
@@ -163,7 +165,7 @@ async def change_prefix(
     platform: str,
 ) -> None:
     """Change an existing prefix in place; history is written even when cancelled."""
-    task = _install_task(
+    task = start_install(
         records,
         prefix,
         progress,
@@ -171,6 +173,16 @@ async def change_prefix(
         platform=platform,
         installed=installed,
     )
+    cancelled = await finish_in_place(task, f"Changing {prefix}")
+    write_history()
+    if cancelled:
+        raise asyncio.CancelledError
+
+
+async def finish_in_place(task: asyncio.Task[None], what: str) -> bool:
+    """Await rattler's work on an existing prefix to its end, through cancellation too:
+    stopping it halfway would leave a mix of old and new files. True when the awaiting
+    task was cancelled meanwhile (the caller re-raises once its bookkeeping is done)."""
     cancelled = False
     while True:
         try:
@@ -179,12 +191,9 @@ async def change_prefix(
         except asyncio.CancelledError:
             if task.done():
                 break
-            # Stopping rattler halfway would leave a mix of old and new files.
             cancelled = True
         except Exception as exc:
-            raise install_error(exc, f"Changing {prefix}") from None
+            raise install_error(exc, what) from None
     if task.done() and not task.cancelled() and task.exception() is not None:
-        raise install_error(task.exception(), f"Changing {prefix}")  # type: ignore[arg-type]
-    write_history()
-    if cancelled:
-        raise asyncio.CancelledError
+        raise install_error(task.exception(), what)  # type: ignore[arg-type]
+    return cancelled

@@ -9,6 +9,7 @@ half-made prefixes. `UvEngine` (uv) and `VenvPipEngine` (venv + pip) subclass it
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -42,11 +43,13 @@ from ..models import (
     ProgressEvent,
     ignore_progress,
 )
+from ..package_set import PackageSet, pypi_pins
 from ..pypi_requirements import pypi_requirements
-from ..site_packages import list_pip_packages, normalize_name, python_version
+from ..site_packages import list_pip_packages, normalize_name, python_version, site_packages_dirs
 from ..subprocess_runner import CommandResult, StreamName, run_command
 from ..versions import pypi_newer
 from .base import Engine
+from .install_journal import Journal, clear_journal, write_journal
 from .pypi_index import (
     DEFAULT_INDEX_URL,
     default_search_cache_dir,
@@ -57,6 +60,8 @@ from .pypi_index import (
 )
 from .pypi_lock import Pin, file_sha256, format_lock, parse_lock, pins_of, same_version
 from .venv_state import (
+    REQUESTED_FILE,
+    STATE_DIR,
     merge_requested,
     requested_or_guessed,
     requirement_name,
@@ -418,10 +423,11 @@ class VenvEngineBase(Engine):
         # uv and pip otherwise only satisfy the new ones and may break the others.
         wanted = merge_requested(requested_or_guessed(env.prefix, before), requirements)
         options = InstallOptions(requirements=tuple(wanted), dry_run=dry_run)
-        result = await self._install(python, options, progress)
         if dry_run:
-            return self._dry_run_plan(result, before)
-        write_requested(env.prefix, wanted)
+            return self._dry_run_plan(await self._install(python, options, progress), before)
+        async with self._journaled(env.prefix, "install", progress):
+            await self._install(python, options, progress)
+            write_requested(env.prefix, wanted)
         return diff_plan(before, list_pip_packages(env.prefix), dry_run=False)
 
     async def update(
@@ -466,11 +472,12 @@ class VenvEngineBase(Engine):
             )
         if not options.requirements:
             return ChangePlan(changes=(), dry_run=dry_run)
-        result = await self._install(python, options, progress)
         if dry_run:
-            return self._dry_run_plan(result, before)
-        if names is not None:
-            write_requested(env.prefix, requested)
+            return self._dry_run_plan(await self._install(python, options, progress), before)
+        async with self._journaled(env.prefix, "update", progress):
+            await self._install(python, options, progress)
+            if names is not None:
+                write_requested(env.prefix, requested)
         return diff_plan(before, list_pip_packages(env.prefix), dry_run=False)
 
     async def uninstall(
@@ -495,11 +502,93 @@ class VenvEngineBase(Engine):
             return ChangePlan(changes=changes, dry_run=True)
         requested = requested_or_guessed(env.prefix, before)
         progress(ProgressEvent(stage="remove", message=f"Removing {', '.join(wanted)}"))
-        result = await self._run(self._uninstall_argv(python, wanted), "remove", progress)
+        async with self._journaled(env.prefix, "uninstall", progress):
+            await self._uninstall(python, wanted, progress)
+            write_requested(env.prefix, [r for r in requested if requirement_name(r) not in wanted])
+        return diff_plan(before, list_pip_packages(env.prefix), dry_run=False)
+
+    async def _uninstall(
+        self, python: Path, names: Sequence[str], progress: ProgressCallback
+    ) -> None:
+        result = await self._run(self._uninstall_argv(python, names), "remove", progress)
         if result.returncode != 0:
             raise EngineFailure(f"{self.tool} could not remove packages: {_tail(result)}")
-        write_requested(env.prefix, [r for r in requested if requirement_name(r) not in wanted])
-        return diff_plan(before, list_pip_packages(env.prefix), dry_run=False)
+
+    # ----------------------------------------------------------------- journal, restore
+
+    @contextlib.asynccontextmanager
+    async def _journaled(self, prefix: Path, operation: str, progress: ProgressCallback):  # type: ignore[no-untyped-def]
+        """Journal a change (see install_journal.py); a change that fails or is
+        cancelled halfway is undone at once, one killed with its process later."""
+        requested = prefix / STATE_DIR / REQUESTED_FILE
+        sites = site_packages_dirs(prefix)
+        write_journal(
+            prefix,
+            Journal(
+                operation=operation,
+                engine=self.name,
+                before=self.package_set(prefix),
+                requested=requested.read_text() if requested.is_file() else None,
+                site_entries=tuple(sorted(p.name for p in sites[0].iterdir())) if sites else None,
+            ),
+        )
+        try:
+            yield
+        except BaseException:
+            # The tool has stopped (run_command kills it on cancel): undo what it did.
+            # Shielded, so a second cancel cannot leave the undo itself half done.
+            await asyncio.shield(self.recover(prefix, progress))
+            raise
+        clear_journal(prefix)
+
+    async def restore_package_set(
+        self,
+        prefix: Path,
+        package_set: PackageSet,
+        *,
+        journal: Journal | None = None,
+        progress: ProgressCallback = ignore_progress,
+    ) -> None:
+        """Uninstall what the set lacks (and packages missing files of their RECORD),
+        install its pins without dependencies, and, after an interrupted change, delete
+        top-level site-packages entries the change made and restore requested.txt."""
+        if package_set.kind != "venv":
+            raise InvalidRequest("A virtual environment takes a PyPI package set.")
+        prefix = Path(prefix)
+        python = venv_python(prefix)
+        if not python.exists():
+            raise EnvironmentNotFound(f"No Python virtual environment at {prefix}.")
+        wanted = package_set.versions()
+        installed = {p.name for p in list_pip_packages(prefix)}
+        drop = sorted((installed - wanted.keys()) | _broken_distributions(prefix))
+        if drop:
+            progress(ProgressEvent(stage="restore", message=f"Removing {', '.join(drop)}"))
+            await self._uninstall(python, drop, progress)
+        if set(pypi_pins(prefix)) != set(package_set.pypi):
+            with tempfile.TemporaryDirectory(prefix="jem-restore-") as tmp:
+                lock_file = Path(tmp) / "requirements.lock"
+                lock_file.write_text("".join(f"{line}\n" for line in package_set.pypi))
+                options = InstallOptions(requirement_file=lock_file, no_deps=True)
+                await self._install(python, options, progress, stage="restore")
+        if journal is None:
+            return
+        sites = site_packages_dirs(prefix)
+        if sites and journal.site_entries is not None:
+            for entry in sorted(
+                set(p.name for p in sites[0].iterdir()) - set(journal.site_entries)
+            ):
+                path = sites[0] / entry
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        requested = prefix / STATE_DIR / REQUESTED_FILE
+        now = requested.read_text() if requested.is_file() else None
+        if journal.requested is None:
+            requested.unlink(missing_ok=True)
+        elif now != journal.requested:  # untouched files keep their times
+            requested.parent.mkdir(parents=True, exist_ok=True)
+            requested.write_text(journal.requested)
 
     async def search(self, query: str, channels: list[str] | None = None) -> list[Package]:
         """Packages whose name contains `query`: from the wheelhouse when one is set,
@@ -594,6 +683,27 @@ class VenvEngineBase(Engine):
                     options = InstallOptions(requirement_file=lock_file, no_deps=True)
                     await self._install(venv_python(prefix), options, progress, stage="install")
             progress(ProgressEvent(stage="install", message="Done", fraction=1.0))
+
+
+def _broken_distributions(prefix: Path) -> set[str]:
+    """Installed distributions missing files their RECORD lists (an install or removal
+    cut short): reinstalled whole rather than trusted."""
+    broken = set()
+    for site in site_packages_dirs(prefix):
+        for record in site.glob("*.dist-info/RECORD"):
+            try:
+                lines = record.read_text(errors="replace").splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                path = line.split(",")[0].strip()
+                if not path or path.startswith(("..", "/")):
+                    continue  # scripts outside site-packages are not checked
+                if not os.path.lexists(site / path):
+                    name = record.parent.name.removesuffix(".dist-info").rsplit("-", 1)[0]
+                    broken.add(normalize_name(name))
+                    break
+    return broken
 
 
 def _tail(result: CommandResult, lines: int = 15) -> str:
