@@ -83,6 +83,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="Launch every Python kernel as a new interpreter instead of forking it from "
         "a pre-imported template (slower starts; for kernels that misbehave when forked).",
     )
+    where.add_argument(
+        "--no-provision",
+        dest="provision",
+        action="store_false",
+        help="Workers that lack the grid's environment refuse its runs instead of building "
+        "it from the environment's lock (default: build it, once per machine).",
+    )
     results = parser.add_argument_group("results")
     results.add_argument(
         "--metric",
@@ -205,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
         "scheduler_address": args.scheduler,
         "worker_processes": args.worker_processes,
         "fork_kernels": args.fork_kernels,
+        "provision": args.provision,
         "on_event": printer,
         "tracking": tracker,
     }

@@ -71,4 +71,3 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("-n", "--name", help="Name for the rebuilt environment (default: pinned).")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_reproduce)
-

@@ -14,7 +14,10 @@ imports on two cores) and no parallelism; `worker_processes=True` asks for them
 anyway. Python kernels are forked from a pre-imported template unless
 `fork_kernels=False` (see `grid/kernel_pool.py`). With `scheduler_address` the
 same tasks go to an existing cluster, whose workers need this package and the
-kernel. The Dask scheduler keeps nothing on disk, so the store is the truth: runs
+kernel. Where the environment is missing, workers build it from the pin kept beside
+the results (`provision`, on by default; see `grid/provision.py`): once per
+machine, verified by fingerprint; `provision=False` leaves such workers to refuse.
+The Dask scheduler keeps nothing on disk, so the store is the truth: runs
 are marked `running` when a worker reports the start (a worker event), and final
 outcomes are written once by the coordinator.
 
@@ -44,6 +47,7 @@ from .errors import InvalidGrid
 from .notebook import notebook_hash as compute_notebook_hash
 from .notebook import read_notebook
 from .plan import GridPlan
+from .provision import ProvisionRequest
 from .results import best_parameters, import_table_libraries, results_frame, write_results
 from .store import FINAL_STATUSES, GridStore
 from .worker import RunRequest, begin_grid, cancel_grid, close_pool, event_topic, run_point
@@ -59,7 +63,8 @@ RUNS_SUBDIR = "runs"
 @dataclass(frozen=True)
 class GridEvent:
     grid_id: str
-    #: "grid_started", "run_started", "run_finished", "run_retry", "grid_finished"
+    #: "grid_started", "provisioned", "run_started", "run_finished", "run_retry",
+    #: "grid_finished"
     kind: str
     index: int | None = None
     status: str | None = None
@@ -120,6 +125,7 @@ class GridSearch:
         fork_kernels: bool = True,
         tracking: MlflowTracker | None = None,
         kernel_config: dict[str, Any] | None = None,
+        provision: bool = True,
     ) -> None:
         if workers is not None and workers < 1:
             raise InvalidGrid(f"workers must be at least 1, got {workers}.")
@@ -137,6 +143,8 @@ class GridSearch:
         self.fork_kernels = fork_kernels
         self.tracking = tracking
         self.kernel_config = kernel_config
+        self.provision = provision
+        self._provision: dict[str, Any] | None = None
         self.state = "created"
         self.running: dict[int, dict[str, Any]] = {}
         self.executed = 0
@@ -234,6 +242,7 @@ class GridSearch:
             expected_prefix=target["prefix"],
             expected_fingerprint=plan["fingerprint"],
             fork_kernels=self.fork_kernels,
+            provision=self._provision,
             run_metadata={
                 "grid": self.grid_id,
                 "run": run["index"],
@@ -263,8 +272,32 @@ class GridSearch:
         client = await Client(cluster, asynchronous=True)
         return client, cluster
 
+    def _provision_request(self) -> dict[str, Any] | None:
+        """What workers need to build the grid's environment: its pin, when the pin is of
+        the environment the grid was planned in."""
+        pin = self._environment_pin() if self.provision else None
+        if pin is None or pin.get("fingerprint") != self.plan.get("fingerprint"):
+            return None
+        if self.kernel_config is not None:
+            env_manager = dict(self.kernel_config.get("EnvManager") or {})
+        else:
+            from ..cli.config import load_config
+
+            env_manager = dict(load_config().get("EnvManager") or {})
+        try:
+            return ProvisionRequest.from_pin(pin, env_manager).to_json()
+        except (KeyError, TypeError):
+            log.warning("grid %s: its environment pin is damaged; workers will not "
+                        "provision", self.grid_id)  # fmt: skip
+            return None
+
     def _on_worker_event(self, event: tuple[float, dict[str, Any]]) -> None:
         _, message = event
+        if message.get("event") == "provisioned":
+            text = f"{message.get('process')}: environment {message.get('how')}"
+            self._emit("provisioned", message=f"{text} in {message.get('seconds')} s",
+                       details=dict(message))  # fmt: skip
+            return
         # Worker events travel through the scheduler: a start reported after a cancel
         # arrives once its run is already marked stopped and must not revive it.
         if message.get("event") != "started" or self._cancel_requested:
@@ -386,6 +419,7 @@ class GridSearch:
         self.store.set_grid_status(self.grid_id, "running")
         if runs:
             notebook = self._notebook_text()
+            self._provision = self._provision_request()
             client, cluster = await self._start_client(len(runs))
             threading.Thread(target=import_table_libraries, daemon=True).start()
             self._client = client
@@ -400,6 +434,7 @@ class GridSearch:
                     self.prefetch,
                     self.fork_kernels,
                     self.kernel_config,
+                    self._provision,
                     on_error="return",
                 )
                 self._emit("grid_started", message=f"{len(runs)} runs to do")

@@ -10,11 +10,18 @@ drop spares at the end (`close_pool`).
 Before executing, the worker computes the fingerprint of the environment its
 kernel really runs in (the kernel reports `sys.prefix`) and refuses the run when
 it differs from the fingerprint recorded when the grid was planned.
+
+A request that carries `provision` (the grid's pinned lock) may run where the
+environment is missing: unless the kernel the coordinator named is here with the
+planned fingerprint, the worker builds the environment from the lock once per
+machine (`grid/provision.py`) and runs its kernels from there, through a kernel
+pool of their own. Every run of the process shares that one placement.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import tempfile
@@ -22,18 +29,27 @@ import threading
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import nbformat
 
 from .errors import FingerprintMismatch
 from .execute import execute_notebook
-from .fingerprint import check_fingerprint
+from .fingerprint import check_fingerprint, compute_fingerprint
 from .kernel_pool import KernelPool
 from .kernels import default_spec_manager
 from .notebook import inject_parameters
+from .provision import (
+    Provisioned,
+    ProvisionRefused,
+    ProvisionRequest,
+    ensure_environment,
+    spec_manager_config,
+)
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def event_topic(grid_id: str) -> str:
@@ -55,6 +71,19 @@ class RunRequest:
     expected_fingerprint: str | None
     run_metadata: dict[str, Any] = field(default_factory=dict)
     fork_kernels: bool = True
+    #: `ProvisionRequest.to_json()`: build the environment here when it is missing.
+    provision: dict[str, Any] | None = None
+
+
+@dataclass
+class _Placement:
+    """Where a grid's kernels start in this process: the pool and the kernel's name."""
+
+    pool: KernelPool
+    kernel_name: str
+    provisioned: Provisioned | None = None
+    #: The coordinator has heard about the provisioning (one event per placement).
+    announced: bool = False
 
 
 class _Runtime:
@@ -75,6 +104,10 @@ class _Runtime:
         self.cancelled: set[str] = set()
         #: Grids between `begin_grid` and `close_pool`: the pool stays up while any runs.
         self.active: set[str] = set()
+        #: Fingerprint -> where its kernels run (the default pool, or a provisioned env's).
+        self.placements: dict[str, asyncio.Future[_Placement]] = {}
+        self.provisioned_pools: dict[str, KernelPool] = {}
+        self.background: set[asyncio.Future[Any]] = set()
 
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
@@ -111,6 +144,82 @@ def _usable_cwd(cwd: str) -> str:
     return cwd if os.path.isdir(cwd) else tempfile.gettempdir()
 
 
+def _matches_here(pool: KernelPool, kernel_name: str, fingerprint: str) -> bool:
+    """The kernel the coordinator named is here, in an env with the planned packages."""
+    find = getattr(pool.spec_manager(False), "find_env_kernel", None)
+    env_kernel = find(kernel_name) if find is not None else None
+    if env_kernel is None:
+        return False
+    return compute_fingerprint(env_kernel.env.prefix).digest == fingerprint
+
+
+def _provisioned_pool(rt: _Runtime, done: Provisioned) -> KernelPool:
+    pool = rt.provisioned_pools.get(done.fingerprint)
+    if pool is None:
+        config = spec_manager_config(Path(done.home))
+        pool = KernelPool(lambda: default_spec_manager(config))
+        rt.provisioned_pools[done.fingerprint] = pool
+    return pool
+
+
+def _kernel_of(pool: KernelPool, wanted: str, env_name: str) -> str:
+    """The coordinator's kernel name when the rebuilt env has it (the same env name gives
+    the same kernel names), else the env's Python kernel."""
+    ksm = pool.spec_manager(False)
+    names = sorted(ksm.find_kernel_specs())
+    if wanted in names:
+        return wanted
+    for name in names:
+        spec = ksm.get_kernel_spec(name)
+        if (spec.language or "").lower() == "python":
+            return name
+    raise ProvisionRefused(
+        f"The environment {env_name!r} was rebuilt from its lock here but has no Jupyter "
+        "kernel (pin an environment with ipykernel)."
+    )
+
+
+async def _placement(rt: _Runtime, kernel_name: str, provision: ProvisionRequest) -> _Placement:
+    if _matches_here(rt.pool, kernel_name, provision.fingerprint):
+        return _Placement(rt.pool, kernel_name)
+    done = await ensure_environment(provision)
+    pool = _provisioned_pool(rt, done)
+    return _Placement(pool, _kernel_of(pool, kernel_name, provision.name), done)
+
+
+async def _place(
+    rt: _Runtime, kernel_name: str, provision_json: dict[str, Any] | None
+) -> _Placement:
+    """Where a grid's kernels start; provisions the environment first when asked to."""
+    if provision_json is None:
+        return _Placement(rt.pool, kernel_name)
+    provision = ProvisionRequest.from_json(provision_json)
+    future = rt.placements.get(provision.fingerprint)
+    if future is None:
+        future = asyncio.ensure_future(_placement(rt, kernel_name, provision))
+        rt.placements[provision.fingerprint] = future
+    try:
+        # Shielded: a cancelled run must not stop a build other runs wait for.
+        return await asyncio.shield(future)
+    except ProvisionRefused:
+        raise  # final: every run here gets the same answer
+    except Exception:
+        # Anything else (a network error, a full disk) may pass: the next run tries again.
+        if rt.placements.get(provision.fingerprint) is future:
+            del rt.placements[provision.fingerprint]
+        raise
+
+
+def _announce(request: RunRequest, placement: _Placement) -> None:
+    if placement.provisioned is None or placement.announced:
+        return
+    placement.announced = True
+    _log_event(
+        request.grid_id,
+        {"event": "provisioned", "process": _worker_name(), **placement.provisioned.to_json()},
+    )
+
+
 async def _run(request: RunRequest, notebook_text: str) -> dict[str, Any]:
     rt = runtime()
     outcome: dict[str, Any] = {
@@ -131,9 +240,18 @@ async def _run(request: RunRequest, notebook_text: str) -> dict[str, Any]:
     assert task is not None
     rt.running.setdefault(request.grid_id, set()).add(task)
     kernel = None
+    pool = rt.pool
     try:
-        kernel = await rt.pool.acquire(
-            request.kernel_name, _usable_cwd(request.cwd), fork=request.fork_kernels
+        try:
+            placement = await _place(rt, request.kernel_name, request.provision)
+        except ProvisionRefused as refused:
+            outcome.update(status="refused", error=refused.message, started=None)
+            outcome["ended"] = time.time()
+            return outcome
+        pool = placement.pool
+        _announce(request, placement)
+        kernel = await pool.acquire(
+            placement.kernel_name, _usable_cwd(request.cwd), fork=request.fork_kernels
         )
         started = time.time()
         outcome["kernel_pid"] = kernel.pid
@@ -188,7 +306,7 @@ async def _run(request: RunRequest, notebook_text: str) -> dict[str, Any]:
         return outcome
     finally:
         if kernel is not None:
-            rt.pool.release(kernel)
+            pool.release(kernel)
         rt.running.get(request.grid_id, set()).discard(task)
 
 
@@ -217,10 +335,12 @@ def begin_grid(
     prefetch: bool = True,
     fork_kernels: bool = True,
     kernel_config: dict[str, Any] | None = None,
+    provision: dict[str, Any] | None = None,
 ) -> bool:
     """Before a grid's tasks: forget an earlier cancel of it (a resume), look for kernels
     where the coordinator does, and start spare kernels now, so the first tasks do not
-    wait for them."""
+    wait for them. With `provision`, the environment is found or built first, in the
+    background (its tasks wait for the same placement)."""
     rt = runtime()
     if kernel_config is not None and kernel_config != rt.kernel_config:
         rt.kernel_config = kernel_config
@@ -228,11 +348,28 @@ def begin_grid(
     rt.cancelled.discard(grid_id)
     rt.active.add(grid_id)
 
-    async def start() -> None:
-        rt.pool.reserve(kernel_name, _usable_cwd(cwd), _task_threads_here(), fork=fork_kernels)
+    threads = _task_threads_here()
 
-    if prefetch:
-        rt.call(start())
+    async def place_and_start() -> None:
+        try:
+            placement = await _place(rt, kernel_name, provision)
+        except Exception as error:  # noqa: BLE001 - the runs report it, each with its outcome
+            log.info("grid %s: no placement yet: %s", grid_id, error)
+            return
+        if prefetch:
+            placement.pool.reserve(
+                placement.kernel_name, _usable_cwd(cwd), threads, fork=fork_kernels
+            )
+
+    async def start() -> None:
+        if provision is None:
+            if prefetch:
+                rt.pool.reserve(kernel_name, _usable_cwd(cwd), threads, fork=fork_kernels)
+            return
+        rt.background.add(task := asyncio.ensure_future(place_and_start()))
+        task.add_done_callback(rt.background.discard)
+
+    rt.call(start())
     return True
 
 
@@ -257,5 +394,11 @@ def close_pool(grid_id: str) -> bool:
         return True
     _runtime.active.discard(grid_id)
     if not _runtime.active:
-        _runtime.call(_runtime.pool.close())
+        pools = [_runtime.pool, *_runtime.provisioned_pools.values()]
+
+        async def close_all() -> None:
+            for pool in pools:
+                await pool.close()
+
+        _runtime.call(close_all())
     return True
