@@ -36,6 +36,29 @@ class CommandResult(NamedTuple):
     stderr: str
 
 
+def _linux_prctl():  # type: ignore[no-untyped-def]
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+# Loaded here, not in the child: between fork and exec only the call may run.
+_PRCTL = _linux_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # A tool whose process is killed (SIGKILL, the OOM killer) stops with it rather
+    # than go on changing an environment behind the next server's back: that
+    # server undoes the unfinished change from its journal (install_journal.py).
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _ignore_line(stream: StreamName, line: str) -> None:
     """Default line callback."""
 
@@ -129,6 +152,7 @@ async def run_command(
         # A new session makes the child a process-group leader, so the whole tree
         # it spawns can be signalled at once; it also detaches it from our terminal.
         start_new_session=sys.platform != "win32",
+        preexec_fn=_die_with_parent if _PRCTL is not None else None,
     )
     out: list[str] = []
     err: list[str] = []

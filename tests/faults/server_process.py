@@ -7,6 +7,7 @@ restart of the same `ServerProcess` sees everything the killed one left.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -17,6 +18,11 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
+from tests.kernels.kernel_ws import execute
 
 TOKEN = "fault-suite-token"
 
@@ -118,3 +124,32 @@ class ServerProcess:
         except urllib.error.HTTPError as error:
             text = error.read().decode()
             return error.code, json.loads(text) if text else None
+
+    def kernel_of(self, prefix: Path) -> str:
+        """The name of the kernel /api/kernelspecs offers for the env at `prefix`."""
+        for name, spec in self.kernelspecs()["kernelspecs"].items():
+            marker = (spec["spec"].get("metadata") or {}).get("jupyter_env_manager") or {}
+            if marker.get("env_prefix") == str(prefix):
+                return name
+        raise AssertionError(f"no kernel for {prefix} in /api/kernelspecs")
+
+    def run_in_kernel(self, kernel_name: str, code: str) -> str:
+        """Start a kernel through REST, run `code` over its websocket, shut it down;
+        what it printed."""
+        code_, kernel = self.call("POST", "api/kernels", {"name": kernel_name})
+        assert code_ == 201, kernel
+        try:
+            return asyncio.run(self._execute(kernel["id"], code))  # type: ignore[index]
+        finally:
+            self.call("DELETE", f"api/kernels/{kernel['id']}")  # type: ignore[index]
+
+    async def _execute(self, kernel_id: str, code: str) -> str:
+        url = f"ws://127.0.0.1:{self.port}/api/kernels/{kernel_id}/channels"
+        headers = {"Authorization": f"token {TOKEN}"}
+        ws = await websocket_connect(HTTPRequest(url, headers=headers))
+        try:
+            done = await execute(ws, code, timeout=120)
+        finally:
+            ws.close()
+        assert done.reply.get("status") == "ok", done.reply
+        return done.stdout
