@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -41,7 +43,7 @@ from pathlib import Path
 from . import conda_config
 from .models import Environment
 from .paths import path_key, unique_paths
-from .site_packages import has_ipykernel, package_set_stamp, python_version
+from .site_packages import package_set_stamp
 
 ENGINE_MARKER = ".jupyter-env-manager.json"
 DEFAULT_VENVS_DIR = Path("~/.local/share/jupyter-env-manager/venvs")
@@ -97,21 +99,73 @@ class Locations:
         return conda_config.first_writable_envs_dir(self.conda_envs_dirs)
 
 
-def _is_conda_prefix(path: Path) -> bool:
-    return (path / "conda-meta").is_dir()
+# String joins, not os.path.join or pathlib: these run several times per environment.
+_SEP = os.sep
 
 
-def _is_venv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file()
+def _is_conda_prefix(path: Path | str) -> bool:
+    return os.path.isdir(f"{os.fspath(path)}{_SEP}conda-meta")
 
 
-def _engine_of(prefix: Path) -> str:
+def _is_venv(path: Path | str) -> bool:
+    return os.path.isfile(f"{os.fspath(path)}{_SEP}pyvenv.cfg")
+
+
+def _engine_of(prefix: Path | str) -> str:
     try:
-        data = json.loads((prefix / ENGINE_MARKER).read_text(encoding="utf-8"))
+        with open(f"{os.fspath(prefix)}{_SEP}{ENGINE_MARKER}", encoding="utf-8") as handle:
+            data = json.loads(handle.read())
     except (OSError, ValueError):
         return "conda"
     engine = data.get("engine") if isinstance(data, dict) else None
     return engine if isinstance(engine, str) and engine else "conda"
+
+
+_LIB_VERSION_RE = re.compile(r"python(\d+\.\d+)t?")
+# Where "Lib" and "lib" name one folder, a listing's exact spelling proves nothing.
+_FOLDS_CASE = sys.platform in ("win32", "darwin")
+
+
+def _venv_version(prefix: str) -> str | None:
+    try:
+        with open(f"{prefix}{_SEP}pyvenv.cfg", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in {"version", "version_info"} and value.strip():
+            return value.strip()
+    return None
+
+
+def _python_facts(
+    prefix: str, top: dict[str, os.DirEntry[str]], venv: bool
+) -> tuple[str | None, bool]:
+    """(Python version, ipykernel installed): what `site_packages.python_version` and
+    `has_ipykernel` answer, from the prefix's listing `top` and one listing of `lib/`
+    instead of two globs."""
+    version = _venv_version(prefix) if venv else None
+    lib = f"{prefix}{_SEP}lib"
+    names: list[str] = []
+    if "lib" in top or _FOLDS_CASE:
+        try:
+            with os.scandir(lib) as entries:
+                names = sorted(e.name for e in entries if e.name.startswith("python"))
+        except OSError:
+            pass
+    ipykernel = False
+    for name in names:
+        if version is None:
+            match = _LIB_VERSION_RE.fullmatch(name)
+            if match:
+                version = match.group(1)
+        if not ipykernel:
+            ipykernel = os.path.isdir(f"{lib}{_SEP}{name}{_SEP}site-packages{_SEP}ipykernel")
+    if not ipykernel and ("Lib" in top or _FOLDS_CASE):
+        # A Windows layout (conda's Lib\site-packages).
+        ipykernel = os.path.isdir(f"{prefix}{_SEP}Lib{_SEP}site-packages{_SEP}ipykernel")
+    return version, ipykernel
 
 
 def write_engine_marker(prefix: Path, engine: str) -> None:
@@ -132,44 +186,54 @@ def _candidates(locations: Locations) -> Iterator[tuple[Path, str | None, bool]]
     """(prefix, name or None, is_base) in the order names should win."""
     if locations.root_prefix is not None:
         yield locations.root_prefix, conda_config.ROOT_ENV_NAME, True
-    for envs_dir in locations.conda_envs_dirs:
-        try:
-            children = sorted(envs_dir.iterdir())
-        except OSError:
-            continue
-        for child in children:
-            if not child.name.startswith("."):
-                yield child, child.name, False
-    try:
-        venvs = sorted(locations.venvs_dir.iterdir())
-    except OSError:
-        venvs = []
-    for child in venvs:
-        if not child.name.startswith("."):
-            yield child, child.name, False
+    for envs_dir in [*locations.conda_envs_dirs, locations.venvs_dir]:
+        for name in _child_names(envs_dir):
+            yield envs_dir / name, name, False
     for prefix in read_environments_txt(locations.environments_txt):
         yield prefix, None, False
     for prefix in locations.extra_prefixes:
         yield prefix, None, False
 
 
+def _child_names(directory: Path) -> list[str]:
+    """Sorted names of a folder's entries, hidden ones left out (what sorting
+    `iterdir()` gives, without a Path per comparison)."""
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(e.name for e in entries if not e.name.startswith("."))
+    except OSError:
+        return []
+
+
 def _describe(
     prefix: Path, name: str | None, is_base: bool, with_sizes: bool
 ) -> Environment | None:
-    if _is_conda_prefix(prefix):
-        kind, engine = "conda", _engine_of(prefix)
-    elif _is_venv(prefix):
-        kind, engine = "venv", "uv"
+    base = os.fspath(prefix)
+    # One listing of the prefix answers "conda-meta/? pyvenv.cfg? marker? lib/?"
+    # (listing 1,000 environments is bounded by these system calls).
+    try:
+        with os.scandir(base) as entries:
+            top = {entry.name: entry for entry in entries}
+    except OSError:
+        return None
+    conda_meta = top.get("conda-meta")
+    venv_cfg = top.get("pyvenv.cfg")
+    if conda_meta is not None and conda_meta.is_dir():
+        kind, venv = "conda", False
+        engine = _engine_of(base) if ENGINE_MARKER in top else "conda"
+    elif venv_cfg is not None and venv_cfg.is_file():
+        kind, engine, venv = "venv", "uv", True
     else:
         return None
+    version, ipykernel = _python_facts(base, top, venv)
     return Environment(
         # conda names envs outside any envs dir by their full path.
-        name=name if name is not None else str(prefix),
+        name=name if name is not None else base,
         prefix=prefix,
         kind=kind,
         engine=engine,
-        python_version=python_version(prefix),
-        has_ipykernel=has_ipykernel(prefix),
+        python_version=version,
+        has_ipykernel=ipykernel,
         size_bytes=prefix_size(prefix) if with_sizes else None,
         is_base=is_base,
     )

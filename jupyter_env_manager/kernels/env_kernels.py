@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -220,6 +221,42 @@ def build_spec(
     return spec
 
 
+#: Kernel file path -> (what the spec was built from, the kernel); see build_env_kernels.
+KernelCache = dict[str, tuple[tuple[object, ...], "EnvKernel"]]
+
+
+def _file_stamp(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_ino, st.st_size
+
+
+def _stamped_spec_files(prefix: Path) -> list[tuple[str, str, tuple[object, ...]]]:
+    """(kernel.json path, kernel folder name, stats of both) for every kernel file of
+    an env, sorted as `spec_files` sorts them; strings, not Paths, since this runs for
+    every kernel on every rescan."""
+    folder = os.path.join(os.fspath(prefix), os.fspath(KERNELS_SUBDIR))
+    try:
+        with os.scandir(folder) as entries:
+            dirs = sorted((e for e in entries if e.is_dir()), key=lambda e: e.name)
+    except OSError:
+        return []
+    found = []
+    for entry in dirs:
+        path = entry.path + os.sep + "kernel.json"
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        stamp = ((st.st_mtime_ns, st.st_ino, st.st_size), _file_stamp(entry.path))
+        found.append((path, entry.name, stamp))
+    return found
+
+
 def build_env_kernels(
     envs: Iterable[Environment],
     *,
@@ -227,11 +264,16 @@ def build_env_kernels(
     default_envs_dir: Path | None,
     name_format: str = naming.DEFAULT_NAME_FORMAT,
     provisioner: bool = True,
+    cache: KernelCache | None = None,
 ) -> list[EnvKernel]:
     """Every kernel of every env in `envs`, named as `naming` describes.
 
     The default `name_format` is nb_conda_kernels' and applies to conda envs; venvs
     then get `naming.VENV_NAME_FORMAT`. Any other format applies to both.
+
+    With a `cache` (kept by the caller between calls), a kernel whose file, folder,
+    environment, name and the env's `bin/` are unchanged is reused instead of read
+    and rebuilt: after one env changes, the others cost a few `stat`s each.
     """
     env_list = list(envs)
     conda_names = naming.conda_short_names(
@@ -245,35 +287,52 @@ def build_env_kernels(
     )
     kernels: list[EnvKernel] = []
     taken: set[str] = set()
+    used: KernelCache = {}
     for env in env_list:
         key = os.path.normcase(os.path.abspath(env.prefix))
         short = (conda_names if env.kind == "conda" else venv_names).get(key)
         if short is None:
             continue  # e.g. a conda-bld prefix
-        for path in spec_files(env.prefix):
-            raw = read_kernel_json(path)
-            if raw is None or is_registered_copy(raw):
-                continue
-            kernel_dir = path.parent
+        # The executables argv[0] resolves to live in bin/ (Scripts/ on Windows).
+        exe_dir = _file_stamp(
+            os.path.join(env.prefix, "Scripts" if sys.platform == "win32" else "bin")
+        )
+        env_format = name_format if env.kind == "conda" else venv_format
+        for path, dir_name, file_stamp in _stamped_spec_files(env.prefix):
             if env.kind == "conda":
-                name = naming.conda_kernel_name(short, kernel_dir.name)
+                name = naming.conda_kernel_name(short, dir_name)
             else:
-                name = naming.venv_kernel_name(short, kernel_dir.name)
+                name = naming.venv_kernel_name(short, dir_name)
             if name.lower() in taken:
                 # Two kernel dirs mapping to one name (`python3` and `python2`): first wins.
                 log.warning("Kernel %s of %s hides another of the same name", name, env.prefix)
                 continue
+            built_from = (file_stamp, exe_dir, env, name, short, env_format, provisioner)
+            hit = cache.get(path) if cache is not None else None
+            if hit is not None and hit[0] == built_from:
+                kernel = hit[1]
+            else:
+                kernel_dir = Path(path).parent
+                raw = read_kernel_json(kernel_dir / "kernel.json")
+                if raw is None or is_registered_copy(raw):
+                    continue
+                spec = build_spec(
+                    raw,
+                    env,
+                    kernel_dir,
+                    kernel_name=name,
+                    env_label=short,
+                    name_format=env_format,
+                    provisioner=provisioner,
+                )
+                kernel = EnvKernel(name=name, env=env, kernel_dir=kernel_dir, spec=spec)
             taken.add(name.lower())
-            spec = build_spec(
-                raw,
-                env,
-                kernel_dir,
-                kernel_name=name,
-                env_label=short,
-                name_format=name_format if env.kind == "conda" else venv_format,
-                provisioner=provisioner,
-            )
-            kernels.append(EnvKernel(name=name, env=env, kernel_dir=kernel_dir, spec=spec))
+            used[path] = (built_from, kernel)
+            kernels.append(kernel)
+    if cache is not None:
+        # Only what this scan saw: removed envs do not linger.
+        cache.clear()
+        cache.update(used)
     return kernels
 
 

@@ -32,6 +32,7 @@ from .env_kernels import (
     METADATA_KEY,
     PROVISIONER_NAME,
     EnvKernel,
+    KernelCache,
     build_env_kernels,
     read_kernel_json,
 )
@@ -48,13 +49,16 @@ def _stat(path: Path | str) -> tuple[int, int, int] | None:
     return st.st_mtime_ns, st.st_ino, st.st_size
 
 
+_KERNELS_SUBDIR = os.sep + os.fspath(KERNELS_SUBDIR)
+
+
 def _prefix_stamp(prefix: Path | str) -> tuple[object, ...]:
     base = os.fspath(prefix)
-    return (
-        _stat(os.path.join(base, "conda-meta")),
-        _stat(os.path.join(base, "pyvenv.cfg")),
-        _stat(os.path.join(base, KERNELS_SUBDIR)),
-    )
+    # A prefix with conda-meta/ is a conda env whatever else it holds: pyvenv.cfg
+    # matters only without it (one stat fewer per env on every listing).
+    conda_meta = _stat(base + os.sep + "conda-meta")
+    venv_cfg = _stat(base + os.sep + "pyvenv.cfg") if conda_meta is None else None
+    return conda_meta, venv_cfg, _stat(base + _KERNELS_SUBDIR)
 
 
 def _children(directory: Path) -> list[str]:
@@ -149,6 +153,11 @@ class EnvKernelSpecManager(KernelSpecManager):
         self._kernel_files: list[str] = []
         self._usable: list[Environment] = []
         self._provisioner_ok: bool | None = None
+        self._kernel_cache: KernelCache = {}
+        #: (base URL, kernel name) -> REST model, for the kernels of the last scan.
+        self._models: dict[tuple[str, str], tuple[EnvKernel, dict[str, Any]]] = {}
+        self._served: set[str] = set()
+        self._plain_models: dict[tuple[str, str, str], tuple[object, dict[str, Any]]] = {}
 
     # -- where to look -------------------------------------------------------
 
@@ -262,10 +271,18 @@ class EnvKernelSpecManager(KernelSpecManager):
                 default_envs_dir=default_envs_dir,
                 name_format=self.name_format,
                 provisioner=self._provisioner_available(),
+                cache=self._kernel_cache,
             )
             self._kernels = {k.name: k for k in kernels}
             self._by_lower = {k.name.lower(): k for k in kernels}
-            self._kernel_files = [os.path.join(k.kernel_dir, "kernel.json") for k in kernels]
+            self._served = {os.path.normcase(os.path.abspath(k.env.prefix)) for k in kernels}
+            self._models = {key: v for key, v in self._models.items() if key[1] in self._kernels}
+            # The folders too: a logo added to a kernel changes its REST model.
+            self._kernel_files = [
+                path
+                for k in kernels
+                for path in (os.path.join(k.kernel_dir, "kernel.json"), os.fspath(k.kernel_dir))
+            ]
             self._fingerprint = (fingerprint[0], self._files_fingerprint(self._kernel_files))
             self.log.debug("Found %d environment kernels in %d envs", len(kernels), len(envs))
             return self._kernels
@@ -295,14 +312,16 @@ class EnvKernelSpecManager(KernelSpecManager):
 
     # -- KernelSpecManager API -------------------------------------------------
 
-    def _plain_kernel_specs(self) -> dict[str, str]:
+    def _plain_kernel_specs(self, kernels: dict[str, EnvKernel] | None = None) -> dict[str, str]:
         """The kernels Jupyter finds on its own, less kernelspec files we wrote for an
         environment this manager serves under another name (e.g. `conda-root-py`
         written before base kernels were named `conda-base-py`): listed twice, the
         old name would launch the same environment under a stale label."""
         plain = super().find_kernel_specs() if self.keep_plain_kernels else {}
-        kernels = self.env_kernels()
-        served = {os.path.normcase(os.path.abspath(k.env.prefix)) for k in kernels.values()}
+        if kernels is None:
+            kernels = self.env_kernels()
+        with self._lock:
+            served = self._served
         for name, resource_dir in list(plain.items()):
             if name in kernels:
                 continue
@@ -333,22 +352,73 @@ class EnvKernelSpecManager(KernelSpecManager):
         return super().get_kernel_spec(kernel_name)
 
     def get_all_specs(self) -> dict[str, Any]:
+        """Every kernel as the REST model `/api/kernelspecs` serves (name, spec,
+        resources), plus the `resource_dir` jupyter_client's API promises.
+
+        jupyter_server passes finished models through untouched; given only specs, it
+        would start one thread per kernel to look for logos, which costs more than
+        everything else with 100 environments. The models are kept until the next
+        scan, so a warm listing costs the fingerprint's `stat`s.
+        """
+        base_url = getattr(self.parent, "base_url", None) or "/"
         result: dict[str, Any] = {}
+        kernels = self.env_kernels()
         if self.keep_plain_kernels:
-            for name in self._plain_kernel_specs():
-                try:
-                    spec = super().get_kernel_spec(name)
-                except NoSuchKernel:
+            for name, resource_dir in self._plain_kernel_specs(kernels).items():
+                model = self._plain_model(base_url, name, resource_dir)
+                if model is not None:
+                    result[name] = model
+        with self._lock:
+            for name, kernel in kernels.items():
+                if self.allowed_kernelspecs and name not in self.allowed_kernelspecs:
                     continue
-                except Exception:
-                    self.log.warning("Error loading kernelspec %r", name, exc_info=True)
-                    continue
-                result[name] = {"resource_dir": spec.resource_dir, "spec": spec.to_dict()}
-        for name, kernel in self.env_kernels().items():
-            if self.allowed_kernelspecs and name not in self.allowed_kernelspecs:
-                continue
-            result[name] = {"resource_dir": kernel.resource_dir, "spec": _spec_dict(kernel)}
+                # A kernel unchanged since the last scan is the same object (see
+                # build_env_kernels' cache), and so keeps its model.
+                cached = self._models.get((base_url, name))
+                if cached is None or cached[0] is not kernel:
+                    model = _model(base_url, name, _spec_dict(kernel), kernel.resource_dir)
+                    cached = self._models[(base_url, name)] = (kernel, model)
+                result[name] = cached[1]
         return result
+
+    def _plain_model(self, base_url: str, name: str, resource_dir: str) -> dict[str, Any] | None:
+        """The model of a kernel Jupyter found itself, rebuilt when its files change."""
+        stamp = (_stat(os.path.join(resource_dir, "kernel.json")), _stat(resource_dir))
+        key = (base_url, name, resource_dir)
+        cached = self._plain_models.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            spec = super().get_kernel_spec(name)
+        except NoSuchKernel:
+            return None
+        except Exception:
+            self.log.warning("Error loading kernelspec %r", name, exc_info=True)
+            return None
+        model = _model(base_url, name, spec.to_dict(), spec.resource_dir)
+        self._plain_models[key] = (stamp, model)
+        return model
+
+
+def _model(base_url: str, name: str, spec: dict[str, Any], resource_dir: str) -> dict[str, Any]:
+    """jupyter_server's `kernelspec_model`: resources are kernel.js, kernel.css and
+    `logo-*` files, served under `<base_url>kernelspecs/<name>/`."""
+    resources: dict[str, str] = {}
+    try:
+        files = sorted(os.listdir(resource_dir))
+    except OSError:
+        files = []
+    # As jupyter_server's url_path_join(base_url, "kernelspecs", name, file) spells it.
+    prefix = "/".join(part for part in (base_url.strip("/"), "kernelspecs", name) if part)
+    if base_url.startswith("/"):
+        prefix = "/" + prefix
+    for resource in ("kernel.js", "kernel.css"):
+        if resource in files:
+            resources[resource] = f"{prefix}/{resource}"
+    for fname in files:
+        if fname.startswith("logo-"):
+            resources[os.path.splitext(fname)[0]] = f"{prefix}/{fname}"
+    return {"name": name, "spec": spec, "resources": resources, "resource_dir": resource_dir}
 
 
 _SPEC_DEFAULTS: dict[str, Any] = {

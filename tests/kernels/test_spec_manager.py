@@ -258,3 +258,60 @@ def test_kernelspec_files_written_under_an_old_name_are_not_listed_twice(tree, t
     assert "conda-base-py" in listed
     assert "conda-root-py" not in listed  # served as conda-base-py already
     assert "someone-else" in listed
+
+
+def test_listing_gives_the_models_jupyter_server_would_build_and_follows_kernel_files(tree):
+    """get_all_specs hands the REST models over ready-made (jupyter_server then skips
+    its per-kernel logo search): they must be what its own kernelspec_model builds,
+    under the server's base URL, and follow files added to a kernel's folder."""
+    from types import SimpleNamespace
+
+    from jupyter_server.services.kernelspecs.handlers import kernelspec_model
+    from traitlets import Unicode
+    from traitlets.config import Configurable
+
+    class Server(Configurable):  # the base_url ServerApp carries
+        base_url = Unicode("/base/url/")
+
+    env = fake_conda_env(tree["envs"] / "logos")
+    ksm = manager(tree, parent=Server())
+    handler = SimpleNamespace(base_url="/base/url/")
+
+    def check_all() -> dict:
+        listed = ksm.get_all_specs()
+        for name, model in listed.items():
+            expected = kernelspec_model(handler, name, model["spec"], model["resource_dir"])
+            assert {k: model[k] for k in ("name", "spec", "resources")} == expected, name
+        return listed
+
+    first = check_all()["conda-env-logos-py"]
+    assert first["resources"] == {
+        "logo-64x64": "/base/url/kernelspecs/conda-env-logos-py/logo-64x64.png"
+    }
+    folder = env / "share/jupyter/kernels/python3"
+    (folder / "logo-svg.svg").write_text("<svg/>")
+    (folder / "kernel.js").write_text("// extension")
+    resources = check_all()["conda-env-logos-py"]["resources"]
+    assert set(resources) == {"logo-64x64", "logo-svg", "kernel.js"}
+    (folder / "kernel.js").unlink()
+    assert "kernel.js" not in check_all()["conda-env-logos-py"]["resources"]
+
+
+def test_a_change_to_one_env_rebuilds_that_env_and_keeps_the_others(tree):
+    for i in range(3):
+        fake_conda_env(tree["envs"] / f"keep{i}")
+    changed = fake_conda_env(tree["envs"] / "changing")
+    ksm = manager(tree)
+    before = dict(ksm.env_kernels())
+
+    spec_file = changed / "share/jupyter/kernels/python3/kernel.json"
+    spec_file.write_text(json.dumps({**PYTHON_SPEC, "env": {"NEW": "1"}}))
+    after = ksm.env_kernels()
+    assert after["conda-env-changing-py"].spec["env"] == {"NEW": "1"}
+    for i in range(3):
+        assert after[f"conda-env-keep{i}-py"] is before[f"conda-env-keep{i}-py"]
+
+    # A bare "python" in a venv whose python is missing still names the venv's own.
+    bare = fake_venv(tree["venvs"] / "late")
+    (bare / "bin" / "python").unlink()
+    assert ksm.get_kernel_spec("venv-late-py").argv[0] == str(bare / "bin" / "python")
