@@ -20,6 +20,7 @@ from ..core.models import Environment, EnvSpec, ProgressCallback, ProgressEvent,
 from ..core.specfiles import parse_environment_yml
 from ..grid.fingerprint import compute_fingerprint, package_entries
 from ..kernels.spec_manager import EnvKernelSpecManager
+from .lockable import check_lockable
 from .pin import (
     GRID_PIN_FILE,
     Pin,
@@ -85,6 +86,7 @@ async def environment_pin(
 ) -> tuple[Pin, dict[str, str] | None]:
     """The pin of `env_name` as it is now, and its kernel's kernelspec metadata."""
     env = manager.get(env_name)
+    check_lockable(env.name, env.prefix)
     spec = await manager.export(env.name, "from-history")
     lock = await manager.export(env.name, "lock")
     fingerprint = await asyncio.to_thread(compute_fingerprint, env.prefix)
