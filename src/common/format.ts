@@ -1,6 +1,6 @@
 /**
  * Numbers as people read them. Pure functions, tested in
- * src/__tests__/format.spec.ts.
+ * src/common/__tests__/format.spec.ts.
  */
 
 /**
@@ -38,4 +38,19 @@ export function formatDuration(seconds: number | null | undefined): string {
   const hours = Math.floor(totalMinutes / 60);
   const minutes = totalMinutes % 60;
   return minutes ? `${hours} h ${minutes} min` : `${hours} h`;
+}
+
+/** "1.2 GB"-style size; null when the server did not measure. */
+export function formatSize(bytes: number | null): string {
+  if (bytes === null || bytes === undefined) {
+    return '';
+  }
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }

@@ -18,7 +18,7 @@ import React from 'react';
 
 import { EnvManagerClient, EnvManagerEvents, IPinStatus, ITask } from '../api';
 import { KernelSpecsModel } from '../kernels/model';
-import { TasksModel } from '../models';
+import { TasksModel } from '../tasks/model';
 import { describePin, diffLines } from './pinStatus';
 
 type Context = DocumentRegistry.Context;

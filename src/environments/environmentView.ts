@@ -1,0 +1,83 @@
+/**
+ * The main-area view of one environment: a tab per feature ("Packages" first,
+ * then the tabs other plugins register through IEnvironmentViews).
+ */
+import { MainAreaWidget } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { TabPanel, Widget } from '@lumino/widgets';
+
+import { IEnvironment } from '../api';
+import { environmentsIcon } from '../common/icons';
+import { TasksModel } from '../tasks/model';
+import { IEnvironmentTab } from '../tokens';
+import { PackagesModel } from './packagesModel';
+import { IPackagesActions, PackagesContent } from './packagesView';
+
+export const PACKAGES_TAB = 'packages';
+
+export class EnvironmentView extends MainAreaWidget<TabPanel> {
+  constructor(options: {
+    environment: IEnvironment;
+    packages: PackagesModel;
+    tasks: TasksModel;
+    actions: IPackagesActions;
+    tabs: readonly IEnvironmentTab[];
+    trans: TranslationBundle;
+  }) {
+    const { environment, packages, trans } = options;
+    const content = new TabPanel();
+    content.addClass('jp-EnvManager-environmentTabs');
+    super({ content });
+    this.model = packages;
+    this.id = `jp-env-manager-packages-${encodeURIComponent(packages.environment)}`;
+    this.addClass('jp-EnvManager-packagesView');
+    this.title.icon = environmentsIcon;
+    this.title.closable = true;
+
+    const packagesTab = new PackagesContent(
+      packages,
+      options.tasks,
+      options.actions,
+      trans
+    );
+    packagesTab.title.label = trans.__('Packages');
+    this._addTab(PACKAGES_TAB, packagesTab);
+    const others = [...options.tabs].sort((a, b) => a.rank - b.rank);
+    for (const tab of others) {
+      const widget = tab.create(environment);
+      widget.title.label = tab.label;
+      this._addTab(tab.id, widget);
+    }
+    // One tab needs no tab bar.
+    content.tabBar.setHidden(content.widgets.length < 2);
+
+    const label = () =>
+      packages.gone
+        ? trans.__('Packages: %1 (removed)', packages.environment)
+        : trans.__('Packages: %1', packages.environment);
+    this.title.label = label();
+    packages.changed.connect(() => {
+      this.title.label = label();
+    }, this);
+  }
+
+  readonly model: PackagesModel;
+
+  /** Bring the tab `id` forward; false when there is no such tab. */
+  showTab(id: string): boolean {
+    const widget = this._tabs.get(id);
+    if (!widget) {
+      return false;
+    }
+    this.content.currentWidget = widget;
+    return true;
+  }
+
+  private _addTab(id: string, widget: Widget): void {
+    widget.addClass(`jp-EnvManager-tab-${id}`);
+    this._tabs.set(id, widget);
+    this.content.addWidget(widget);
+  }
+
+  private _tabs = new Map<string, Widget>();
+}

@@ -1,0 +1,479 @@
+/**
+ * The New-environment dialog: a name checked while typing, engine, Python,
+ * packages with server-side autocompletion, channels; or a spec file uploaded
+ * or picked from the workspace.
+ */
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import { ISignal, Signal } from '@lumino/signaling';
+import React, { useEffect, useRef, useState } from 'react';
+
+import { CREATE_ENGINES, CreateEngine, ICreateRequest } from '../api';
+import { FieldError } from '../common/fieldError';
+import { askWithForm, IGatedBody } from '../common/gatedDialog';
+import { IFormAnswer } from '../common/resubmit';
+import {
+  buildCreateRequest,
+  firstError,
+  formErrors,
+  ICreateForm,
+  IFormErrors,
+  ISpecFile,
+  isValid
+} from './createForm';
+import { splitSpecs } from './names';
+
+const PYTHON_VERSIONS = ['3.13', '3.12', '3.11', '3.10', '3.9'];
+
+export interface IDialogServices {
+  /** Names of packages matching `query`; may reject (offline index). */
+  search(query: string, kind: 'conda' | 'venv'): Promise<string[]>;
+  /** Let the user pick a spec file in the workspace. */
+  pickWorkspaceFile(): Promise<ISpecFile | null>;
+  /** Names already taken. */
+  existingNames(): string[];
+}
+
+/** A list of package specs typed one at a time, with suggestions. */
+function PackagesInput(props: {
+  id: string;
+  label: string;
+  kind: 'conda' | 'venv';
+  specs: string[];
+  onChange: (specs: string[]) => void;
+  inputRef?: React.MutableRefObject<HTMLInputElement | null>;
+  services: IDialogServices;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { trans, specs } = props;
+  const [text, setText] = useState('');
+  const [suggestions, setSuggestions] = useState<string[]>([]);
+
+  useEffect(() => {
+    const query = text.trim();
+    if (query.length < 2) {
+      setSuggestions([]);
+      return;
+    }
+    let live = true;
+    // Wait for a pause in typing before asking the server.
+    const timer = setTimeout(() => {
+      props.services.search(query, props.kind).then(
+        names => live && setSuggestions(names.slice(0, 20)),
+        () => live && setSuggestions([])
+      );
+    }, 300);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [text, props.kind]);
+
+  const add = () => {
+    const added = splitSpecs(text).filter(spec => !specs.includes(spec));
+    if (added.length) {
+      props.onChange([...specs, ...added]);
+    }
+    setText('');
+  };
+  const listId = `${props.id}-suggestions`;
+  return (
+    <div className="jp-EnvManager-field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <div className="jp-EnvManager-packageEntry">
+        <input
+          id={props.id}
+          ref={node => {
+            if (props.inputRef) {
+              props.inputRef.current = node;
+            }
+          }}
+          className="jp-mod-styled jp-EnvManager-packageInput"
+          list={listId}
+          value={text}
+          placeholder={trans.__('e.g. numpy pandas>=2')}
+          onChange={event => setText(event.target.value)}
+          data-pending={text.trim() ? 'true' : 'false'}
+          onBlur={add}
+        />
+        <button
+          className="jp-mod-styled jp-EnvManager-addPackage"
+          onClick={add}
+          aria-label={trans.__('Add to %1', props.label)}
+        >
+          {trans.__('Add')}
+        </button>
+        <datalist id={listId}>
+          {suggestions.map(name => (
+            <option key={name} value={name} />
+          ))}
+        </datalist>
+      </div>
+      {specs.length > 0 && (
+        <ul className="jp-EnvManager-chips" aria-label={props.label}>
+          {specs.map(spec => (
+            <li key={spec} className="jp-EnvManager-chip">
+              <span>{spec}</span>
+              <button
+                onClick={() => props.onChange(specs.filter(s => s !== spec))}
+                aria-label={trans.__('Remove %1', spec)}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function engineLabel(engine: CreateEngine, trans: TranslationBundle): string {
+  switch (engine) {
+    case 'auto':
+      return trans.__('Automatic');
+    case 'conda':
+      return trans.__('conda environment');
+    case 'uv':
+      return trans.__('virtualenv (uv, PyPI)');
+  }
+}
+
+function NewEnvironmentForm(props: {
+  form: ICreateForm;
+  errors: IFormErrors;
+  touched: boolean;
+  nameEdited: boolean;
+  serverError: string | null;
+  update: (change: Partial<ICreateForm>) => void;
+  leaveName: () => void;
+  services: IDialogServices;
+  trans: TranslationBundle;
+  packageInputs: React.MutableRefObject<HTMLInputElement | null>[];
+}): JSX.Element {
+  const { form, errors, update, trans, services } = props;
+  const uploadRef = useRef<HTMLInputElement | null>(null);
+  const venv = form.engine === 'uv';
+  // Said as soon as the name was typed in (even when cleared again), not
+  // before: an empty field in a fresh dialog is no mistake yet.
+  const showNameError = props.touched || props.nameEdited;
+
+  const readUpload = (files: FileList | null) => {
+    const file = files?.[0];
+    if (!file) {
+      return;
+    }
+    void file
+      .text()
+      .then(content => update({ file: { filename: file.name, content } }));
+  };
+
+  return (
+    <div className="jp-EnvManager-dialog">
+      {props.serverError && (
+        <div className="jp-EnvManager-serverError" role="alert">
+          {trans.__('The server refused: %1', props.serverError)}
+        </div>
+      )}
+      <div
+        className="jp-EnvManager-modes"
+        role="radiogroup"
+        aria-label={trans.__('Source')}
+      >
+        <label>
+          <input
+            type="radio"
+            name="jem-mode"
+            checked={form.mode === 'specs'}
+            onChange={() => update({ mode: 'specs' })}
+          />
+          {trans.__('Choose packages')}
+        </label>
+        <label>
+          <input
+            type="radio"
+            name="jem-mode"
+            checked={form.mode === 'file'}
+            onChange={() => update({ mode: 'file' })}
+          />
+          {trans.__('From a file')}
+        </label>
+      </div>
+
+      <div className="jp-EnvManager-field">
+        <label htmlFor="jem-name">
+          {form.mode === 'file'
+            ? trans.__('Name (optional if the file names one)')
+            : trans.__('Name')}
+        </label>
+        <input
+          id="jem-name"
+          className="jp-mod-styled jp-EnvManager-name"
+          value={form.name}
+          autoFocus
+          aria-invalid={showNameError && !!errors.name}
+          aria-describedby="jem-name-error"
+          onChange={event => update({ name: event.target.value })}
+          onBlur={props.leaveName}
+        />
+        <FieldError
+          id="jem-name-error"
+          message={showNameError ? errors.name : undefined}
+        />
+      </div>
+
+      <div className="jp-EnvManager-field">
+        <label htmlFor="jem-engine">{trans.__('Engine')}</label>
+        <select
+          id="jem-engine"
+          className="jp-mod-styled jp-EnvManager-engineSelect"
+          value={form.engine}
+          onChange={event =>
+            update({ engine: event.target.value as CreateEngine })
+          }
+        >
+          {CREATE_ENGINES.map(engine => (
+            <option key={engine} value={engine}>
+              {engineLabel(engine, trans)}
+            </option>
+          ))}
+        </select>
+      </div>
+
+      {form.mode === 'specs' ? (
+        <>
+          <div className="jp-EnvManager-field">
+            <label htmlFor="jem-python">{trans.__('Python version')}</label>
+            <input
+              id="jem-python"
+              className="jp-mod-styled jp-EnvManager-pythonInput"
+              list="jem-python-versions"
+              value={form.python}
+              placeholder={trans.__('default')}
+              onChange={event => update({ python: event.target.value })}
+            />
+            <datalist id="jem-python-versions">
+              {PYTHON_VERSIONS.map(v => (
+                <option key={v} value={v} />
+              ))}
+            </datalist>
+          </div>
+          <PackagesInput
+            id="jem-packages"
+            label={venv ? trans.__('Packages (PyPI)') : trans.__('Packages')}
+            kind={venv ? 'venv' : 'conda'}
+            specs={form.packages}
+            onChange={packages => update({ packages })}
+            inputRef={props.packageInputs[0]}
+            services={services}
+            trans={trans}
+          />
+          {!venv && (
+            <PackagesInput
+              id="jem-pip"
+              label={trans.__('PyPI packages (pip)')}
+              kind="venv"
+              specs={form.pip}
+              onChange={pip => update({ pip })}
+              inputRef={props.packageInputs[1]}
+              services={services}
+              trans={trans}
+            />
+          )}
+          {!venv && (
+            <div className="jp-EnvManager-field">
+              <label htmlFor="jem-channels">{trans.__('Channels')}</label>
+              <input
+                id="jem-channels"
+                className="jp-mod-styled"
+                value={form.channels}
+                placeholder="conda-forge"
+                onChange={event => update({ channels: event.target.value })}
+              />
+            </div>
+          )}
+          <label className="jp-EnvManager-check">
+            <input
+              type="checkbox"
+              className="jp-EnvManager-ipykernel"
+              checked={form.ipykernel}
+              onChange={event => update({ ipykernel: event.target.checked })}
+            />
+            {trans.__('Use as a notebook kernel (adds ipykernel)')}
+          </label>
+        </>
+      ) : (
+        <div className="jp-EnvManager-field">
+          <span className="jp-EnvManager-label">
+            {trans.__('environment.yml, requirements.txt or lock file')}
+          </span>
+          <div className="jp-EnvManager-fileButtons">
+            <button
+              className="jp-mod-styled"
+              onClick={() => uploadRef.current?.click()}
+            >
+              {trans.__('Upload…')}
+            </button>
+            <button
+              className="jp-mod-styled jp-EnvManager-pickFile"
+              onClick={() => {
+                void services.pickWorkspaceFile().then(file => {
+                  if (file) {
+                    update({ file });
+                  }
+                });
+              }}
+            >
+              {trans.__('From the workspace…')}
+            </button>
+            <input
+              ref={uploadRef}
+              type="file"
+              hidden
+              aria-label={trans.__('Upload a spec file')}
+              accept=".yml,.yaml,.txt,.lock"
+              onChange={event => readUpload(event.target.files)}
+            />
+          </div>
+          <div className="jp-EnvManager-chosenFile" aria-live="polite">
+            {form.file
+              ? trans.__('Using %1', form.file.path ?? form.file.filename)
+              : trans.__('No file chosen')}
+          </div>
+          <FieldError id="jem-file-error" message={errors.file} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The dialog's body: owns the form being typed, answers the request. */
+export class NewEnvironmentBody
+  extends ReactWidget
+  implements IGatedBody<IFormAnswer<ICreateForm, ICreateRequest>>
+{
+  constructor(
+    initial: ICreateForm,
+    private readonly services: IDialogServices,
+    private readonly trans: TranslationBundle,
+    private readonly serverError: string | null = null
+  ) {
+    super();
+    this.addClass('jp-EnvManager-newDialog');
+    this._form = initial;
+    // A form the server refused was typed in already: show all it says.
+    this._touched = serverError !== null;
+  }
+
+  get form(): ICreateForm {
+    return this._form;
+  }
+
+  get formChanged(): ISignal<this, void> {
+    return this._formChanged;
+  }
+
+  blocker(): string | null {
+    return firstError(this.errors);
+  }
+
+  get errors(): IFormErrors {
+    return formErrors(this._form, this.trans, this.services.existingNames());
+  }
+
+  /** Show every error, even in fields not typed in yet. */
+  touch(): void {
+    this._touched = true;
+    this.update();
+  }
+
+  /**
+   * Enter in a package field adds the package instead of submitting the
+   * dialog; answers true when it did.
+   */
+  takeEnter(): boolean {
+    const active = document.activeElement;
+    const input = this._packageInputs.find(ref => ref.current === active);
+    if (input?.current && input.current.value.trim()) {
+      input.current.blur();
+      input.current.focus();
+      return true;
+    }
+    return false;
+  }
+
+  readyToAccept(): boolean {
+    if (this.takeEnter()) {
+      return false;
+    }
+    if (!isValid(this.errors)) {
+      this.touch();
+      return false;
+    }
+    return true;
+  }
+
+  getValue(): IFormAnswer<ICreateForm, ICreateRequest> {
+    return { form: this._form, request: buildCreateRequest(this._form) };
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <NewEnvironmentForm
+        form={this._form}
+        errors={this.errors}
+        touched={this._touched}
+        nameEdited={this._nameEdited}
+        serverError={this.serverError}
+        update={change => {
+          this._form = { ...this._form, ...change };
+          if ('name' in change) {
+            this._nameEdited = true;
+          }
+          this.update();
+          this._formChanged.emit();
+        }}
+        leaveName={() => {
+          if (!this._nameEdited) {
+            this._nameEdited = true;
+            this.update();
+          }
+        }}
+        services={this.services}
+        trans={this.trans}
+        packageInputs={this._packageInputs}
+      />
+    );
+  }
+
+  private _form: ICreateForm;
+  private _touched = false;
+  private _nameEdited = false;
+  private _formChanged = new Signal<this, void>(this);
+  private _packageInputs: React.MutableRefObject<HTMLInputElement | null>[] = [
+    { current: null },
+    { current: null }
+  ];
+}
+
+/**
+ * Ask for a new environment; null when the user cancelled. `serverError` is
+ * the reason the server refused this form last time, shown above it.
+ */
+export function askNewEnvironment(
+  initial: ICreateForm,
+  services: IDialogServices,
+  trans: TranslationBundle,
+  serverError: string | null = null
+): Promise<IFormAnswer<ICreateForm, ICreateRequest> | null> {
+  return askWithForm(
+    new NewEnvironmentBody(initial, services, trans, serverError),
+    {
+      title: trans.__('New environment'),
+      acceptLabel: trans.__('Create'),
+      focusNodeSelector: '#jem-name',
+      className: 'jp-EnvManager-newEnvironmentDialog'
+    },
+    trans
+  );
+}
