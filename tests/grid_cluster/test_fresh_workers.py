@@ -113,6 +113,15 @@ def test_a_grid_provisions_fresh_machines_once_and_survives_a_killed_worker(
     local = client.root / "local-grid"
     client.env_manager("grid", str(notebook), "--env", "sim", *GRID, "--out", str(local))
 
+    # --no-provision: today's behaviour, workers without the environment refuse.
+    refused = client.env_manager(
+        "grid", str(notebook), "--env", "sim", "-p", "a=1,2", "--out", str(tmp_path / "no"),
+        "--scheduler", cluster.address, "--no-provision", check=False,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "No kernel named 'venv-sim-py' on this worker" in refused.stderr, refused.stderr
+    assert all(machine.provision_log() == [] for machine in workers)
+
     remote = client.root / "cluster-grid"
     log = tmp_path / "cluster-grid.log"
     grid = client.start_env_manager(
