@@ -6,23 +6,66 @@ traitlets' `--Class.trait=value` syntax cannot express.
 
 Each subcommand module exposes `register(subparsers)`, which adds its parser
 and sets `handler` to a function `(args) -> exit code`.
+
+Startup time is most of a quick command's cost (`list` is typed often), so only the
+module of the command given is imported; help, no command or an unknown one load
+them all (`COMMAND_MODULES` must name every command: tests check it).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from .. import __version__
 from ..core.errors import EnvManagerError
-from . import envs, grid, info, kernel, notebooks
 
-SUBCOMMAND_MODULES = [info, envs, kernel, grid, notebooks]
+#: The subcommand modules, in help order.
+SUBCOMMAND_MODULES = ["info", "envs", "kernel", "grid", "notebooks"]
+#: Command name -> the module that registers it.
+COMMAND_MODULES = {
+    "info": "info",
+    **{
+        name: "envs"
+        for name in (
+            "list",
+            "create",
+            "clone",
+            "remove",
+            "export",
+            "packages",
+            "install",
+            "update",
+            "uninstall",
+            "search",
+        )
+    },
+    "kernel": "kernel",
+    "grid": "grid",
+    "pin": "notebooks",
+    "status": "notebooks",
+    "reproduce": "notebooks",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"{__package__}.{name}")
+
+
+def _modules_for(argv: Sequence[str]) -> list[ModuleType]:
+    """The one module the command in `argv` needs, or all of them."""
+    words = [arg for arg in argv if not arg.startswith("-")]
+    if words and words[0] in COMMAND_MODULES and not {"-h", "--help"} & set(argv[:1]):
+        return [_module(COMMAND_MODULES[words[0]])]
+    return [_module(name) for name in SUBCOMMAND_MODULES]
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given `argv`, with only the subcommands it can need."""
     parser = argparse.ArgumentParser(
         prog="jupyter env-manager",
         description="Manage conda environments and virtualenvs for Jupyter.",
@@ -32,13 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="Show a traceback when something unexpected fails."
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in SUBCOMMAND_MODULES:
+    modules = (
+        _modules_for(argv) if argv is not None else [_module(name) for name in SUBCOMMAND_MODULES]
+    )
+    for module in modules:
         module.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
