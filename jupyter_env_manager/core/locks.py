@@ -5,6 +5,12 @@ environment; an in-process asyncio lock would not see the other process, so
 each environment gets an advisory `flock` on a file in a shared directory.
 
 While an environment is being built, a `.building` marker names its prefix.
+A request that starts a task reserves its locks when it is accepted, in the same
+step of the event loop that answers 202 (`reserve`), and the task keeps them till
+it ends: a second request can then never slip in between "accepted" and "started",
+and it gets the 409 at once instead of a task that fails later. Inside the task the
+operation's own `hold()` of a reserved key is a no-op (`Reservation.active`).
+
 Listings hide marked prefixes (a half-made environment must never be offered as
 a kernel), and a marker whose lock nobody holds any more was left by a process
 that died mid-build: `stale_builds()` finds those so they can be cleaned up.
@@ -14,13 +20,55 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import fcntl
 import hashlib
 import os
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import EnvironmentBusy
+
+# key -> shared, for the locks the running task reserved (tasks copy the context).
+_HELD: contextvars.ContextVar[dict[str, bool]] = contextvars.ContextVar("jem_held_locks")
+
+
+def _held(key: str, shared: bool) -> bool:
+    """True when this task already holds `key` in a mode that covers `shared`."""
+    held = _HELD.get({})
+    return key in held and (shared or not held[key])
+
+
+@dataclass(frozen=True)
+class LockRequest:
+    key: str
+    shared: bool = False
+    label: str | None = None
+    operation: str | None = None
+
+
+class Reservation:
+    """Locks taken for a task before it starts; released when it ends."""
+
+    def __init__(self, held: dict[str, bool], fds: list[int]):
+        self.keys = held
+        self._fds = fds
+
+    def release(self) -> None:
+        fds, self._fds = self._fds, []
+        for fd in fds:
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        """Within the block (the task's own context), `hold()` of a reserved key
+        passes at once: the task already has it."""
+        token = _HELD.set({**_HELD.get({}), **self.keys})
+        try:
+            yield
+        finally:
+            _HELD.reset(token)
 
 
 def _key_hash(key: str) -> str:
@@ -73,6 +121,9 @@ class EnvironmentLocks:
         clone, an export, a grid running in it): they may run side by side, never
         beside one that changes it.
         """
+        if _held(key, shared):
+            yield
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         fd = os.open(self._lock_path(key), os.O_RDWR | os.O_CREAT, 0o600)
@@ -93,6 +144,8 @@ class EnvironmentLocks:
 
     def check_free(self, key: str, *, label: str | None = None, shared: bool = False) -> None:
         """Raise EnvironmentBusy now if `hold(key, shared=shared)` would have to wait."""
+        if _held(key, shared):
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         fd = os.open(self._lock_path(key), os.O_RDWR | os.O_CREAT, 0o600)
@@ -102,6 +155,33 @@ class EnvironmentLocks:
             raise self._busy(key, label) from None
         finally:
             os.close(fd)
+
+    def reserve(self, *requests: LockRequest) -> Reservation:
+        """Take every requested lock now, without waiting, or none: EnvironmentBusy
+        names the operation holding the first one that is taken."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        held: dict[str, bool] = {}
+        fds: list[int] = []
+        try:
+            for request in requests:
+                mode = fcntl.LOCK_SH if request.shared else fcntl.LOCK_EX
+                fd = os.open(self._lock_path(request.key), os.O_RDWR | os.O_CREAT, 0o600)
+                fds.append(fd)
+                try:
+                    fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise self._busy(request.key, request.label) from None
+                held[request.key] = request.shared
+            for request in requests:
+                if request.operation:
+                    self._holder_path(request.key).write_text(
+                        f"{request.operation} (process {os.getpid()})", encoding="utf-8"
+                    )
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
+        return Reservation(held, fds)
 
     @contextlib.contextmanager
     def building(self, prefix: Path) -> Iterator[None]:

@@ -37,7 +37,7 @@ from .errors import (
     ProtectedEnvironment,
     is_disk_full,
 )
-from .locks import EnvironmentLocks
+from .locks import EnvironmentLocks, LockRequest, Reservation
 from .models import (
     EXPORT_FORMATS,
     ChangePlan,
@@ -296,6 +296,23 @@ class EnvManager(LoggingConfigurable):
         """Refuse now (409 naming the holder) what would find `env` busy: a change while
         anything runs in it, or a read (`reading`) while it is being changed."""
         self.locks.check_free(str(env.prefix), label=env.name, shared=reading)
+
+    # Locks a request takes when it is accepted (see locks.py), named as the
+    # operations themselves name them, so a 409 says what holds the env.
+
+    def reserve_change(self, env: Environment, operation: str) -> Reservation:
+        """For a task that changes or removes `env` (`operation`: "install in X")."""
+        return self.locks.reserve(LockRequest(str(env.prefix), label=env.name, operation=operation))
+
+    def reserve_create(self, prefix: Path, name: str) -> Reservation:
+        return self.locks.reserve(LockRequest(str(prefix), label=name, operation=f"create {name}"))
+
+    def reserve_clone(self, source: Environment, prefix: Path, name: str) -> Reservation:
+        return self.locks.reserve(
+            LockRequest(str(source.prefix), shared=True, label=source.name,
+                        operation=f"clone {source.name} to {name}"),
+            LockRequest(str(prefix), label=name, operation=f"create {name}"),
+        )  # fmt: skip
 
     def check_listed(self, env: Environment) -> None:
         """Refuse an environment `list()` does not show: a folder that merely looks like

@@ -59,11 +59,12 @@ class EnvironmentsHandler(EnvManagerHandler):
             if set(body) - {"name", "engine", "file"}:
                 raise InvalidRequest("Give either 'file' or package fields, not both.")
             kind = found.env_kind if engine is None else None
-            self.manager.check_new_environment(name, engine, spec, kind=kind)
+            _chosen, prefix = self.manager.check_new_environment(name, engine, spec, kind=kind)
             task = self.tasks.submit(
                 "create",
                 name,
                 lambda progress: self._create_from_file(filename, content, name, engine, progress),
+                reservation=self.manager.reserve_create(prefix, name),
             )
         else:
             name = required_str(body, "name")
@@ -76,9 +77,12 @@ class EnvironmentsHandler(EnvManagerHandler):
             )
             if engine is None and spec.pip and not spec.conda:
                 engine = "uv"
-            self.manager.check_new_environment(name, engine, spec)
+            _chosen, prefix = self.manager.check_new_environment(name, engine, spec)
             task = self.tasks.submit(
-                "create", name, lambda progress: self._create(name, spec, engine, progress)
+                "create",
+                name,
+                lambda progress: self._create(name, spec, engine, progress),
+                reservation=self.manager.reserve_create(prefix, name),
             )
         self.accepted(task)
 
@@ -114,7 +118,9 @@ class EnvironmentHandler(EnvManagerHandler):
             await self.manager.remove(name, progress=progress)
             return {"removed": env.name, "prefix": str(env.prefix)}
 
-        self.accepted(self.tasks.submit("remove", env.name, remove))
+        # Locked in the same loop step that accepts: nothing can start in between.
+        reservation = self.manager.reserve_change(env, f"remove {env.name}")
+        self.accepted(self.tasks.submit("remove", env.name, remove, reservation=reservation))
 
 
 class CloneHandler(EnvManagerHandler):
@@ -125,13 +131,16 @@ class CloneHandler(EnvManagerHandler):
         new_name = required_str(body, "name")
         source = self.manager.get(name)
         self.manager.check_idle(source, reading=True)
-        self.manager.check_new_environment(new_name, None, EnvSpec(), kind=source.kind)
+        _chosen, prefix = self.manager.check_new_environment(
+            new_name, None, EnvSpec(), kind=source.kind
+        )
 
         async def clone(progress):  # type: ignore[no-untyped-def]
             env = await self.manager.clone(name, new_name, progress=progress)
             return env.to_json()
 
-        self.accepted(self.tasks.submit("clone", new_name, clone))
+        reservation = self.manager.reserve_clone(source, prefix, new_name)
+        self.accepted(self.tasks.submit("clone", new_name, clone, reservation=reservation))
 
 
 class ExportHandler(EnvManagerHandler):

@@ -33,7 +33,10 @@ class KernelHandler(EnvManagerHandler):
             )
             return {"kernels": [kernel.name for kernel in written]}
 
-        self.accepted(self.tasks.submit("add-kernel", env.name, make_kernel))
+        reservation = self.manager.reserve_change(env, f"add-kernel to {env.name}")
+        self.accepted(
+            self.tasks.submit("add-kernel", env.name, make_kernel, reservation=reservation)
+        )
 
     @web.authenticated
     @authorized

@@ -66,7 +66,8 @@ class PackagesHandler(EnvManagerHandler):
             return
         self.manager.check_idle(env)
         operation = "uninstall" if action == "remove" else action
-        self.accepted(self.tasks.submit(operation, env.name, run(False)))
+        reservation = self.manager.reserve_change(env, f"{operation} in {env.name}")
+        self.accepted(self.tasks.submit(operation, env.name, run(False), reservation=reservation))
 
 
 class SearchHandler(EnvManagerHandler):

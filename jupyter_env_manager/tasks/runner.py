@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..core.errors import EnvironmentBusy, EnvManagerError, TaskNotFound
+from ..core.locks import Reservation
 from ..core.models import ProgressCallback, ProgressEvent
 from .store import ACTIVE_STATUSES, TaskRecord, TaskStore
 
@@ -50,15 +51,25 @@ class TaskRunner:
     # -- lifecycle ----------------------------------------------------------
 
     def submit(
-        self, operation: str, environment: str, work: Work, *, prefix: str | None = None
+        self,
+        operation: str,
+        environment: str,
+        work: Work,
+        *,
+        prefix: str | None = None,
+        reservation: Reservation | None = None,
     ) -> TaskRecord:
         """Start `work` as a task; refuse at once if the environment already has one.
 
         Refusing here, before answering 202, is what turns a second create of the
         same name, or a change to an environment being removed, into a 409.
+        `reservation`: the prefix locks the request took (EnvManager.reserve); the
+        task holds them until it ends, and submit releases them if it refuses.
         """
         for other in self._records.values():
             if other.environment == environment:
+                if reservation is not None:
+                    reservation.release()
                 raise EnvironmentBusy(
                     f"Environment {environment!r} is busy: {other.operation} is running "
                     f"(task {other.id})."
@@ -68,7 +79,11 @@ class TaskRunner:
         )
         self.store.insert(task)
         self._records[task.id] = task
-        self._running[task.id] = asyncio.ensure_future(self._run(task, work))
+        running = asyncio.ensure_future(self._run(task, work, reservation))
+        if reservation is not None:
+            # Also when cancelled before it ever ran (its finally never runs then).
+            running.add_done_callback(lambda _done: reservation.release())
+        self._running[task.id] = running
         self._push(task)
         return task
 
@@ -95,7 +110,9 @@ class TaskRunner:
 
     # -- running ------------------------------------------------------------
 
-    async def _run(self, task: TaskRecord, work: Work) -> None:
+    async def _run(
+        self, task: TaskRecord, work: Work, reservation: Reservation | None = None
+    ) -> None:
         task.status = "running"
         self._save(task)
         self._push(task)
@@ -117,7 +134,11 @@ class TaskRunner:
                 self._save(task)
 
         try:
-            result = await work(progress)
+            if reservation is None:
+                result = await work(progress)
+            else:
+                with reservation.active():
+                    result = await work(progress)
         except asyncio.CancelledError:
             task.status = "cancelled"
             task.message = "Cancelled"
@@ -140,6 +161,8 @@ class TaskRunner:
             self._push(task, log_line=task.message if task.status != "succeeded" else None)
             self._running.pop(task.id, None)
             self._records.pop(task.id, None)
+            if reservation is not None:
+                reservation.release()
 
     def _save(self, task: TaskRecord) -> None:
         self.store.save(task)

@@ -130,4 +130,3 @@ def test_sigkill_mid_create_then_restart(engine, tmp_path, slow_channel, request
         assert tree_digest(keeper) == keeper_before
     finally:
         server.stop()
-
