@@ -25,7 +25,7 @@ from .. import __version__
 from ..core.errors import EnvManagerError
 
 #: The subcommand modules, in help order.
-SUBCOMMAND_MODULES = ["info", "envs", "kernel", "grid", "notebooks"]
+SUBCOMMAND_MODULES = ["info", "envs", "kernel", "grid", "notebooks", "lifecycle"]
 #: Command name -> the module that registers it.
 COMMAND_MODULES = {
     "info": "info",
@@ -49,6 +49,7 @@ COMMAND_MODULES = {
     "pin": "notebooks",
     "status": "notebooks",
     "reproduce": "notebooks",
+    **{name: "lifecycle" for name in ("history", "rollback", "disk", "clean")},
 }
 
 

@@ -22,7 +22,7 @@ from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import Bool, Enum, Float, List, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from . import discovery, readonly, specfiles
+from . import discovery, history, readonly, specfiles
 from .engines.base import Engine
 from .engines.install_journal import has_journal
 from .env_vars import save_env_vars
@@ -447,6 +447,10 @@ class EnvManager(LoggingConfigurable):
         if engine.kind == "conda":
             discovery.write_engine_marker(prefix, engine.name)
             discovery.register_conda_env(prefix, self.locations().environments_txt)
+        else:
+            # conda prefixes start their conda-meta/history themselves; a venv's log
+            # starts here, so its creation is a revision to roll back to.
+            history.append_venv_revision(prefix, "create")
 
     def check_new_environment(
         self, name: str, engine: str | None, spec: EnvSpec, *, kind: EnvKind | None = None
@@ -564,6 +568,10 @@ class EnvManager(LoggingConfigurable):
         from ..kernels.registration import forget_environment
 
         await asyncio.to_thread(forget_environment, env.prefix)
+        # Its history went with its prefix; its cached sizes must go too.
+        from . import disk
+
+        disk.forget([env.prefix])
 
     # -- packages -----------------------------------------------------------
 
@@ -573,7 +581,12 @@ class EnvManager(LoggingConfigurable):
 
     @asynccontextmanager
     async def _changing(
-        self, name: str, dry_run: bool, operation: str, progress: ProgressCallback
+        self,
+        name: str,
+        dry_run: bool,
+        operation: str,
+        progress: ProgressCallback,
+        asked: list[str] | None = None,
     ) -> AsyncIterator[tuple[Environment, Engine]]:
         env = self.get(name)
         if dry_run:
@@ -590,7 +603,13 @@ class EnvManager(LoggingConfigurable):
         ):  # fmt: skip
             if not dry_run and has_journal(env.prefix):
                 await self._recover(env, progress)
+            venv_log = not dry_run and env.kind == "venv"
+            if venv_log:
+                await asyncio.to_thread(history.ensure_venv_baseline, env.prefix)
             yield env, self.engine_for(env)
+            if venv_log:  # conda prefixes log to conda-meta/history in every engine
+                request = " ".join([operation, *(asked or [])])
+                await asyncio.to_thread(history.append_venv_revision, env.prefix, request)
 
     async def install(
         self,
@@ -604,7 +623,8 @@ class EnvManager(LoggingConfigurable):
     ) -> ChangePlan:
         if not specs and not pip:
             raise InvalidRequest("Name at least one package to install.")
-        async with self._changing(name, dry_run, "install", progress) as (env, engine):
+        asked = [*specs, *(pip or [])]
+        async with self._changing(name, dry_run, "install", progress, asked) as (env, engine):
             return await engine.install(
                 env, specs, pip=pip, channels=channels, dry_run=dry_run, progress=progress
             )
@@ -618,7 +638,8 @@ class EnvManager(LoggingConfigurable):
         dry_run: bool = False,
         progress: ProgressCallback = ignore_progress,
     ) -> ChangePlan:
-        async with self._changing(name, dry_run, "update", progress) as (env, engine):
+        asked = list(names or ["--all"])
+        async with self._changing(name, dry_run, "update", progress, asked) as (env, engine):
             return await engine.update(
                 env, names or None, channels=channels, dry_run=dry_run, progress=progress
             )
@@ -633,7 +654,7 @@ class EnvManager(LoggingConfigurable):
     ) -> ChangePlan:
         if not names:
             raise InvalidRequest("Name at least one package to remove.")
-        async with self._changing(name, dry_run, "uninstall", progress) as (env, engine):
+        async with self._changing(name, dry_run, "uninstall", progress, names) as (env, engine):
             return await engine.uninstall(env, names, dry_run=dry_run, progress=progress)
 
     async def search(

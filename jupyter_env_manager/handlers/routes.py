@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .disk import CleanHandler, DiskHandler
 from .environments import CloneHandler, EnvironmentHandler, EnvironmentsHandler, ExportHandler
 from .grids import (
     GridHandler,
@@ -11,6 +12,7 @@ from .grids import (
     GridsHandler,
     GridValuesHandler,
 )
+from .history import HistoryHandler, RollbackHandler
 from .info import InfoHandler
 from .kernels import KernelHandler
 from .notebooks import PinHandler, PinStatusHandler, ReproduceHandler
@@ -32,6 +34,10 @@ def api_routes() -> list[tuple[str, type]]:
         (rf"{API_PREFIX}/environments/{_ENV}/export", ExportHandler),
         (rf"{API_PREFIX}/environments/{_ENV}/packages", PackagesHandler),
         (rf"{API_PREFIX}/environments/{_ENV}/kernel", KernelHandler),
+        (rf"{API_PREFIX}/environments/{_ENV}/history", HistoryHandler),
+        (rf"{API_PREFIX}/environments/{_ENV}/rollback", RollbackHandler),
+        (rf"{API_PREFIX}/disk", DiskHandler),
+        (rf"{API_PREFIX}/disk/clean", CleanHandler),
         (rf"{API_PREFIX}/packages/search", SearchHandler),
         (rf"{API_PREFIX}/notebooks/pin", PinHandler),
         (rf"{API_PREFIX}/notebooks/status", PinStatusHandler),

@@ -133,8 +133,13 @@ def shared_env(lifecycle_dirs: Dirs, local_channel: str):
     undo_read_only(how, token)
 
 
-def server_config(dirs: Dirs, channel: str, wheelhouse: Path, **env_manager) -> dict:
-    envs_dirs = [str(dirs.shared_envs), str(dirs.user_envs)]
+def server_config(
+    dirs: Dirs, channel: str, wheelhouse: Path, *, shared: bool = False, **env_manager
+) -> dict:
+    """`shared`: the system envs dir comes first in envs_dirs, as conda lists it."""
+    envs_dirs = [str(dirs.user_envs)]
+    if shared:
+        envs_dirs.insert(0, str(dirs.shared_envs))
     return {
         "ServerApp": dict(SERVER_APP_CONFIG),
         "EnvManager": {

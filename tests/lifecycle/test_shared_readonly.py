@@ -23,7 +23,11 @@ PROTECTED = "team"
 @pytest.fixture
 def jp_server_config(lifecycle_dirs: Dirs, local_channel: str, wheelhouse: Path, shared_env):
     return server_config(
-        lifecycle_dirs, local_channel, wheelhouse, protected_environments=[PROTECTED]
+        lifecycle_dirs,
+        local_channel,
+        wheelhouse,
+        shared=True,
+        protected_environments=[PROTECTED],
     )
 
 
@@ -120,7 +124,7 @@ async def test_protected_env_is_used_but_not_changed_even_when_writable(
 def test_cli_refuses_changes_to_a_read_only_env_in_one_line(
     lifecycle_dirs: Dirs, local_channel: str, wheelhouse: Path, shared_env: Path, tmp_path: Path
 ):
-    config = server_config(lifecycle_dirs, local_channel, wheelhouse)["EnvManager"]
+    config = server_config(lifecycle_dirs, local_channel, wheelhouse, shared=True)["EnvManager"]
     user = CliUser(tmp_path, config)
     before = tree_snapshot(lifecycle_dirs.shared_envs)
 
