@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from .manager import EnvManager
 
 COMMAND = "jupyter-env-manager"
+#: py-rattler finishes work on its own threads just after an awaited call returns, and
+#: aborts the interpreter if it exits in that window (see rattler_install.settles).
+_RATTLER_SETTLE_SECONDS = 0.05
 
 
 def _current_state(records: list[dict[str, Any]]) -> dict[str, history.Dist]:
@@ -150,6 +153,7 @@ async def rollback(
         if rattler is not None and preview.changes:
             # A preview that could not be carried out would mislead: find every build now.
             await target_records(rattler, env.prefix, target, _packages_dirs(manager, rattler))
+            await asyncio.sleep(_RATTLER_SETTLE_SECONDS)
         return preview
     if not preview.changes:
         return ChangePlan(changes=(), dry_run=False)
@@ -172,7 +176,10 @@ async def rollback(
                 False, progress, stage="rollback",
             )  # fmt: skip
         else:
-            await _rattler_rollback(manager, rattler, env, target, progress)
+            try:
+                await _rattler_rollback(manager, rattler, env, target, progress)
+            finally:
+                await asyncio.sleep(_RATTLER_SETTLE_SECONDS)
     return ChangePlan(changes=preview.changes, dry_run=False)
 
 
