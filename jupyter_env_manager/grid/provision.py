@@ -155,9 +155,15 @@ def _engine(request: ProvisionRequest) -> Any:
         from ..core.engines.venv_pip_engine import VenvPipEngine
 
         cls = UvEngine if UvEngine.is_available() else VenvPipEngine
+        # The coordinator's wheel folders may not exist on this machine (uv would fail on
+        # them); URLs and folders that are here (a shared file system) are kept.
+        links = [
+            str(link) for link in settings.get("find_links") or []
+            if "://" in str(link) or Path(str(link)).expanduser().is_dir()
+        ]  # fmt: skip
         return cls(
             index_url=settings.get("pypi_index_url") or None,
-            find_links=list(settings.get("find_links") or []) or None,
+            find_links=links or None,
             offline=bool(settings.get("offline", False)),
         )
     # Any conda-kind pin (rattler, conda, mamba) rebuilds with the embedded rattler: a
