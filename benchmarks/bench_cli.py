@@ -1,0 +1,124 @@
+"""`jupyter env-manager list` as a whole process: the command users type, and the
+direct `jupyter-env-manager` script it execs.
+
+    .venv/bin/python benchmarks/bench_cli.py [--repeat 15] [--quick] [--json F]
+
+Side by side, alternating, medians of `--repeat` runs each (HOME is an empty
+temporary folder, so listing itself is quick and startup is what is measured):
+
+- `python -c pass`: the interpreter's own floor;
+- eager: the same `list` with every subcommand module imported first (what the CLI
+  did before it imported only the typed command's module);
+- `jupyter-env-manager list` and `jupyter env-manager list` (through jupyter_core's
+  launcher, which execs the former).
+
+Then the biggest imports of `list` by `python -X importtime`. Goal (issue 17):
+`jupyter env-manager list` <= 0.12 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+EAGER = (
+    "import sys; from jupyter_env_manager.cli import main as m; "
+    "m = sys.modules['jupyter_env_manager.cli.main']; "
+    "[m._module(n) for n in m.SUBCOMMAND_MODULES]; sys.exit(m.main(['list']))"
+)
+
+
+def timed(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def biggest_imports(env: dict[str, str], count: int = 8) -> list[tuple[int, str]]:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", str(BIN / "jupyter-env-manager"), "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        _, cumulative, name = line.split("|")
+        # Top-level modules only (no leading spaces in the name column).
+        if name.startswith(" ") and not name.startswith("  "):
+            rows.append((int(cumulative), name.strip()))
+    return sorted(rows, reverse=True)[:count]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--quick", action="store_true", help="5 runs each")
+    parser.add_argument("--json", help="write the goal rows here (for run_all.py)")
+    args = parser.parse_args()
+    repeat = 5 if args.quick else args.repeat
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as home:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "CONDA"))}
+        env.update(HOME=home, PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+        cases = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "eager imports, list": [sys.executable, "-c", EAGER],
+            "jupyter-env-manager list": [str(BIN / "jupyter-env-manager"), "list"],
+            "jupyter env-manager list": [str(BIN / "jupyter"), "env-manager", "list"],
+        }
+        for argv in cases.values():
+            timed(argv, env)  # warm the file cache
+        samples: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(repeat):
+            for name, argv in cases.items():
+                samples[name].append(timed(argv, env))
+        imports = biggest_imports(env)
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    print(f"whole processes, median of {repeat} alternated runs:")
+    for name, value in medians.items():
+        print(f"  {name:<28} {value * 1000:7.1f} ms")
+    print("biggest top-level imports of `jupyter-env-manager list` (-X importtime, cumulative):")
+    for micros, name in imports:
+        print(f"  {micros / 1000:7.1f} ms  {name}")
+    sys.path.insert(0, str(HERE))
+    from bench_rows import Row, report
+
+    typed, direct = medians["jupyter env-manager list"], medians["jupyter-env-manager list"]
+    report(
+        [
+            Row(
+                "`jupyter env-manager list`, whole process",
+                "every subcommand imported",
+                medians["eager imports, list"],
+                typed,
+                "s",
+                "<= 0.12 s",
+                typed <= 0.12,
+            ),
+            Row(
+                "`jupyter-env-manager list` (the script it execs), whole process",
+                "`python -c pass`",
+                medians["python -c pass"],
+                direct,
+                "s",
+                "(reported)",
+                direct <= 0.12,
+            ),
+        ],
+        args.json,
+    )
+
+
+if __name__ == "__main__":
+    main()
