@@ -11,7 +11,7 @@ import {
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 
-import { IEnvironment, IGrid, IGridRequest } from '../api';
+import { IEnvironment, IGrid, IGridRequest, INotebookInspection } from '../api';
 import { download } from '../common/download';
 import { environmentsIcon } from '../common/icons';
 import { submitUntilAccepted } from '../common/resubmit';
@@ -19,11 +19,14 @@ import { IEnvironmentViews, IEnvManager } from '../tokens';
 import { askGridSearch } from './dialog';
 import { IGridForm } from './form';
 import { GridsModel } from './model';
+import { askNotebookPath } from './notebookDialog';
+import { GridSidebarSection } from './sidebarSection';
 import { GridsView } from './view';
 
 export namespace CommandIDs {
   export const gridSearch = 'env-manager:grid-search';
   export const openGrids = 'env-manager:open-grids';
+  export const newGridSearch = 'env-manager:new-grid-search';
 }
 
 export interface IGridsOptions {
@@ -110,10 +113,13 @@ export function activateGrids(
   });
 
   /** Ask for the grid of `path` and start it; the view follows it. */
-  const startGridSearch = async (path: string): Promise<void> => {
+  const startGridSearch = async (
+    path: string,
+    checked: INotebookInspection | null = null
+  ): Promise<void> => {
     try {
       const [inspection, envs] = await Promise.all([
-        client.inspectNotebook(path),
+        checked ?? client.inspectNotebook(path),
         client.environments().catch(() => [] as IEnvironment[]),
         kernels.refresh().catch(() => undefined)
       ]);
@@ -157,14 +163,50 @@ export function activateGrids(
       }
     }
   });
+  app.commands.addCommand(CommandIDs.newGridSearch, {
+    label: trans.__('New Grid Search…'),
+    caption: trans.__('Choose a notebook and run it once per combination'),
+    icon: environmentsIcon,
+    execute: async () => {
+      // The server reads the notebook before the form opens: a wrong path
+      // or a notebook without parameters is said here, with the path kept.
+      const inspection = await submitUntilAccepted<
+        string,
+        string,
+        INotebookInspection
+      >(
+        refused => askNotebookPath(selectedNotebook() ?? '', trans, refused),
+        path => client.inspectNotebook(path)
+      );
+      if (inspection) {
+        await startGridSearch(inspection.path, inspection);
+      }
+    }
+  });
+  if (options.views) {
+    const section = new GridSidebarSection(
+      grids,
+      {
+        newGridSearch: () =>
+          void app.commands.execute(CommandIDs.newGridSearch),
+        openGrid: grid =>
+          void app.commands.execute(CommandIDs.openGrids, {
+            grid: grid.grid_id
+          })
+      },
+      trans
+    );
+    options.views.addSidebarSection({ widget: section, rank: 100 });
+    void grids.refresh();
+  }
+
   app.contextMenu.addItem({
     command: CommandIDs.gridSearch,
     selector: '.jp-DirListing-item[data-file-type="notebook"]',
     rank: 21
   });
-  options.palette?.addItem({
-    command: CommandIDs.openGrids,
-    category: trans.__('Environments')
-  });
+  for (const command of [CommandIDs.openGrids, CommandIDs.newGridSearch]) {
+    options.palette?.addItem({ command, category: trans.__('Environments') });
+  }
   return grids;
 }

@@ -686,3 +686,85 @@ test('a refused start keeps the form; "Run in" offers only launchable environmen
     await removeQuietly(request, without);
   }
 });
+
+test('start a grid search from the Environments sidebar', async ({
+  page,
+  request,
+  tmpPath
+}) => {
+  test.setTimeout(120000);
+  await page.contents.uploadContent(
+    squareNotebook(),
+    'text',
+    `${tmpPath}/square.ipynb`
+  );
+  await page.evaluate(() => {
+    window.jupyterapp.shell.activateById('jp-env-manager-sidebar');
+  });
+  const section = page.locator('#jp-env-manager-sidebar section', {
+    has: page.getByRole('heading', { name: 'Grid searches' })
+  });
+  await expect(section).toBeVisible();
+  await section.getByRole('button', { name: 'New grid search…' }).click();
+
+  const dialog = page.locator('.jp-Dialog');
+  const path = dialog.locator('#jem-grid-notebook');
+  await expect(path).toBeVisible();
+  const next = dialog.getByRole('button', { name: 'Next' });
+  const error = dialog.locator('#jem-grid-notebook-error');
+
+  // Not a notebook: said while typing, and Next waits.
+  await path.fill(`${tmpPath}/square.txt`);
+  await expect(error).toHaveText('A notebook path ends with .ipynb.');
+  await expect(next).toBeDisabled();
+
+  // A notebook that is not there: the server says so, the path stays typed.
+  await path.fill(`${tmpPath}/missing.ipynb`);
+  await expect(next).toBeEnabled();
+  await next.click();
+  await expect(dialog.locator('#jem-grid-notebook')).toHaveValue(
+    `${tmpPath}/missing.ipynb`
+  );
+  await expect(dialog.locator('#jem-grid-notebook-error')).not.toBeEmpty();
+
+  await dialog.locator('#jem-grid-notebook').fill(`${tmpPath}/square.ipynb`);
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  const xValues = page.locator('.jp-Dialog #jem-grid-param-x');
+  await expect(xValues).toBeVisible();
+  await xValues.fill('1, 2');
+  await page.locator('.jp-Dialog #jem-grid-metric').fill('y');
+  await page
+    .locator('.jp-Dialog #jem-grid-target')
+    .selectOption('kernel:python3');
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Start' })
+    .click();
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+
+  const view = page.locator('#jp-env-manager-grids');
+  await expect(view).toBeVisible();
+  const started = await view
+    .locator('.jp-EnvManager-gridDetail')
+    .getAttribute('data-grid-id');
+  expect(started).toBeTruthy();
+  await waitUntilFinished(request, started!);
+
+  // The sidebar lists it, finished, and opens it on a click.
+  const entry = section.locator(`li[data-grid-id="${started}"]`);
+  await expect(entry.locator('.jp-EnvManager-recentGridName')).toHaveText(
+    'square.ipynb'
+  );
+  await expect(entry.locator('.jp-EnvManager-recentGridState')).toHaveText(
+    'finished 2/2',
+    { timeout: 30000 }
+  );
+  await page.evaluate(() => {
+    window.jupyterapp.shell.activateById('jp-env-manager-sidebar');
+  });
+  await entry.getByRole('button').click();
+  await expect(view.locator('.jp-EnvManager-gridDetail')).toHaveAttribute(
+    'data-grid-id',
+    started!
+  );
+});

@@ -1,0 +1,95 @@
+/**
+ * Asks which notebook to grid-search: a path relative to the server root,
+ * prefilled with the file browser's selection. The server checks it (POST
+ * grids/inspect); a refusal comes back here with its reason.
+ */
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import { ISignal, Signal } from '@lumino/signaling';
+import React from 'react';
+
+import { FieldError } from '../common/fieldError';
+import { askWithForm, IGatedBody } from '../common/gatedDialog';
+import { IFormAnswer, IRefusedForm } from '../common/resubmit';
+import { notebookPathError } from './summary';
+
+export class NotebookPathBody
+  extends ReactWidget
+  implements IGatedBody<IFormAnswer<string, string>>
+{
+  constructor(
+    private path: string,
+    private readonly trans: TranslationBundle,
+    private serverError: string | null = null
+  ) {
+    super();
+    this.addClass('jp-EnvManager-notebookDialog');
+  }
+
+  get formChanged(): ISignal<this, void> {
+    return this._formChanged;
+  }
+
+  blocker(): string | null {
+    return notebookPathError(this.path);
+  }
+
+  readyToAccept(): boolean {
+    return this.blocker() === null;
+  }
+
+  getValue(): IFormAnswer<string, string> {
+    const path = this.path.trim();
+    return { form: path, request: path };
+  }
+
+  protected render(): JSX.Element {
+    const trans = this.trans;
+    const problem = this.serverError ?? (this.path ? this.blocker() : null);
+    return (
+      <div className="jp-EnvManager-field">
+        <label htmlFor="jem-grid-notebook">
+          {trans.__('Notebook (path from the server root)')}
+        </label>
+        <input
+          id="jem-grid-notebook"
+          className="jp-mod-styled"
+          value={this.path}
+          placeholder="analysis/sweep.ipynb"
+          aria-describedby="jem-grid-notebook-error"
+          aria-invalid={problem !== null}
+          onChange={event => {
+            this.path = event.target.value;
+            this.serverError = null;
+            this._formChanged.emit();
+            this.update();
+          }}
+        />
+        <FieldError id="jem-grid-notebook-error" message={problem} />
+      </div>
+    );
+  }
+
+  private _formChanged = new Signal<this, void>(this);
+}
+
+export function askNotebookPath(
+  initial: string,
+  trans: TranslationBundle,
+  refused: IRefusedForm<string> | null
+): Promise<IFormAnswer<string, string> | null> {
+  return askWithForm(
+    new NotebookPathBody(
+      refused?.form ?? initial,
+      trans,
+      refused?.error ?? null
+    ),
+    {
+      title: trans.__('New grid search'),
+      acceptLabel: trans.__('Next'),
+      focusNodeSelector: '#jem-grid-notebook',
+      className: 'jp-EnvManager-notebookPathDialog'
+    },
+    trans
+  );
+}
