@@ -66,8 +66,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="5 runs each")
     parser.add_argument("--json", help="write the goal rows here (for run_all.py)")
+    parser.add_argument("--smoke", action="store_true", help="smallest run (run_all's test)")
     args = parser.parse_args()
-    repeat = 5 if args.quick else args.repeat
+    repeat = 1 if args.smoke else 5 if args.quick else args.repeat
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "CONDA"))}
         env.update(HOME=home, PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")

@@ -125,14 +125,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=3, help="CLI grids per size (median)")
     parser.add_argument("--json", help="write the goal rows here (for run_all.py)")
+    parser.add_argument("--smoke", action="store_true", help="smallest run (run_all's test)")
     args = parser.parse_args()
     logging.getLogger("distributed").setLevel(logging.ERROR)
-    small, large = (4, 12) if args.quick else (12, 48)
-    if args.quick:
+    small, large = (2, 4) if args.smoke else (4, 12) if args.quick else (12, 48)
+    if args.quick or args.smoke:
         args.repeats = 1
-    cpu_points = 4 if args.quick else 12
+    cpu_points = 2 if args.smoke else 4 if args.quick else 12
 
-    ceiling = parallel_capacity(repeats=1 if args.quick else 3)
+    ceiling = parallel_capacity(0.2 if args.smoke else 1.0, 1 if args.quick or args.smoke else 3)
     print(f"machine: 2 CPU-bound processes run {ceiling:.2f}x as fast as 1 (median)")
     with tempfile.TemporaryDirectory(prefix="bench-grid-") as tmp:
         root = Path(tmp)

@@ -158,8 +158,9 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="200 points")
     parser.add_argument("--json", help="write the goal rows here (for run_all.py)")
+    parser.add_argument("--smoke", action="store_true", help="smallest run (run_all's test)")
     args = parser.parse_args()
-    points = 200 if args.quick else args.points
+    points = 10 if args.smoke else 200 if args.quick else args.points
     with tempfile.TemporaryDirectory(prefix="bench-grid-server-") as tmp:
         server = Server(Path(tmp))
         try:

@@ -179,14 +179,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--quick", action="store_true", help="20 requests, no 10-env case")
     parser.add_argument("--json", help="write the goal rows here (for run_all.py)")
+    parser.add_argument("--smoke", action="store_true", help="smallest run (run_all's test)")
     args = parser.parse_args()
-    requests = 20 if args.quick else args.requests
+    args.quick = args.quick or args.smoke
+    requests = 5 if args.smoke else 20 if args.quick else args.requests
     cases = [
         ("stock", STOCK, 0, 0),
         ("stock", STOCK, 0, 100),
         ("ours", OURS, 0, 0),
         *([] if args.quick else [("ours", OURS, 10, 0)]),
-        ("ours", OURS, 100, 0),
+        ("ours", OURS, 10 if args.smoke else 100, 0),
     ]
     results = []
     for label, manager, envs, files in cases:
@@ -204,27 +206,28 @@ def main() -> None:
             f"{r['median_ms'] / baseline:>8.2f}"
         )
     stock100, ours100 = results[1][3], results[-1][3]
+    envs = results[-1][1]
     from bench_rows import Row, report
 
     report(
         [
             Row(
-                "/api/kernelspecs, 100 kernels, warm median",
+                f"/api/kernelspecs, {envs} envs (stock: 100 files), warm median",
                 "stock manager, 100 kernelspec files",
                 stock100["median_ms"],
                 ours100["median_ms"],
                 "ms",
                 "<= 5 ms",
-                ours100["median_ms"] <= 5,
+                ours100["median_ms"] <= 5 and envs == 100,
             ),
             Row(
-                "/api/kernelspecs, 100 kernels, first call after a change",
+                f"/api/kernelspecs, {envs} envs, first call after a change",
                 "stock manager, 100 kernelspec files",
                 stock100["changed_ms"],
                 ours100["changed_ms"],
                 "ms",
                 "<= 20 ms",
-                ours100["changed_ms"] <= 20,
+                ours100["changed_ms"] <= 20 and envs == 100,
             ),
         ],
         args.json,

@@ -73,7 +73,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="5 repetitions")
     parser.add_argument("--json", help="write the goal rows here (for run_all.py)")
+    parser.add_argument("--smoke", action="store_true", help="smallest run (run_all's test)")
     args = parser.parse_args()
+    if args.smoke:
+        args.envs, args.repeat = 50, 2
     if args.quick:
         args.repeat = 5
 
