@@ -98,6 +98,21 @@ class ServerProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
 
+    def kill_tree(self) -> list[int]:
+        """SIGKILL the server and every process under it at once (a power cut, or the
+        OOM killer taking the session): the processes killed besides the server."""
+        import psutil
+
+        assert self.process is not None
+        server = psutil.Process(self.process.pid)
+        children = server.children(recursive=True)
+        for process in [server, *children]:
+            process.send_signal(signal.SIGSTOP)  # none may react to another's death
+        for process in [server, *children]:
+            process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        return [child.pid for child in children]
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()

@@ -169,3 +169,56 @@ def test_uv_env_killed_mid_install_holds_the_old_or_the_new_set(tmp_path, bulky_
         assert_kernel_runs(server, prefix)
     finally:
         server.stop()
+
+
+def test_conda_env_killed_mid_install_with_conda_holds_the_old_set(
+    tmp_path, python_channel, real_conda, request
+):
+    """The real conda, killed together with the server while it links (conda itself
+    then refuses such a prefix: CorruptedEnvironmentError): the restarted server puts
+    the env back as it was, conda reads it again, and the install then goes through."""
+    import subprocess
+
+    config, environ, _bodies = engine_case("conda", tmp_path, python_channel, request)
+    server = ServerProcess(tmp_path, config, environ)
+    server.start()
+    try:
+        code, task = server.call("POST", "env-manager/api/environments",
+                                 {"name": "target", "packages": ["small"],
+                                  "channels": [python_channel]})  # fmt: skip
+        assert code == 202, task
+        made = wait_task(server, task["id"])
+        assert made["status"] == "succeeded", json.dumps(made)
+        prefix = tmp_path / "envs" / "target"
+        before = tree_digest(prefix)
+        bulk = prefix / "share" / "bulk"
+
+        code, task = server.call("POST", "env-manager/api/environments/target/packages",
+                                 {"action": "install", "packages": ["bulk"],
+                                  "channels": [python_channel]})  # fmt: skip
+        assert code == 202, task
+        deadline = time.monotonic() + 180
+        while not (bulk.exists() and next(bulk.rglob("*.txt"), None)):
+            assert time.monotonic() < deadline, "conda never linked a file"
+            time.sleep(0.001)
+        killed = server.kill_tree()
+        landed = count(bulk, "*.txt")
+        assert killed and 0 < landed < BULK_FILES, (killed, landed)
+
+        server.start()
+        code, after_task = server.call("GET", f"env-manager/api/tasks/{task['id']}")
+        assert after_task["status"] == "interrupted", after_task
+        assert tree_digest(prefix) == before
+        listing = subprocess.run(
+            [str(real_conda.exe), "list", "--prefix", str(prefix), "--json"],
+            env=server.environ(), capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert listing.returncode == 0, listing.stderr
+        assert sorted(p["name"] for p in json.loads(listing.stdout)) == ["small"]
+        code, task = server.call("POST", "env-manager/api/environments/target/packages",
+                                 {"action": "install", "packages": ["bulk"],
+                                  "channels": [python_channel]})  # fmt: skip
+        assert wait_task(server, task["id"])["status"] == "succeeded"
+        assert count(bulk, "*.txt") == BULK_FILES
+    finally:
+        server.stop()

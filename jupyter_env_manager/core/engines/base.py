@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
-from ..errors import EngineUnavailable
+from ..errors import EngineUnavailable, EnvironmentBusy
 from ..models import (
     ChangePlan,
     Environment,
@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..package_set import PackageSet, read_package_set
 from ..removal import delete_prefix
-from .install_journal import Journal, clear_journal, read_journal
+from .install_journal import Journal, clear_journal, read_journal, tool_alive
 
 
 class Engine(ABC):
@@ -154,6 +154,13 @@ class Engine(ABC):
         journal = read_journal(Path(prefix))
         if journal is None:
             return False
+        if tool_alive(journal):
+            raise EnvironmentBusy(
+                f"{prefix} is still being changed by process {journal.tool_pid} "
+                f"({journal.engine} {journal.operation}), started by a server that has "
+                "stopped; try again when it has finished.",
+                details={"holder": f"{journal.engine} {journal.operation}"},
+            )
         await self.restore_package_set(prefix, journal.before, journal=journal, progress=progress)
         clear_journal(Path(prefix))
         return True

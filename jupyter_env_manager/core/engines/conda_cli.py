@@ -16,12 +16,13 @@ conda's and mamba's shell hooks export even when PATH does not name the tool.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
@@ -59,6 +60,7 @@ from .conda_parsers import (
     parse_transaction,
 )
 from .conda_transaction import run_transaction
+from .install_journal import Journal, clear_journal, write_journal
 
 CONDA_TOOLS: tuple[str, ...] = ("conda", "mamba", "micromamba")
 #: Variables the tools' shell hooks export, naming the executable.
@@ -204,6 +206,7 @@ class CondaCliEngine(Engine):
         stage: str,
         existing: bool,
         dry_run: bool = False,
+        on_start: Callable[[int], None] | None = None,
     ) -> CommandResult:
         """Run a command that may change a prefix (`existing`: one that must survive a
         cancel whole); see conda_transaction for what a cancel does."""
@@ -228,6 +231,7 @@ class CondaCliEngine(Engine):
                     on_notice=notice,
                     guard=existing,
                     knows_commit_point=self.knows_commit_point,
+                    on_start=on_start,
                 )
         except (FileNotFoundError, PermissionError) as exc:
             raise EngineUnavailable(f"Cannot run {self.executable}: {exc}") from exc
@@ -403,9 +407,22 @@ class CondaCliEngine(Engine):
         flags: list[str | os.PathLike[str]] = ["--yes", "--json"]
         flags += ["--dry-run"] if dry_run else list(self.transaction_flags)
         full = [*args[:split], *flags, *args[split:]]
+        prefix = Path(args[args.index("--prefix") + 1])
+        # A prefix that is not there yet is conda's to refuse, not ours to journal.
+        real = (prefix / "conda-meta").is_dir()
+        journal = self._journal(prefix, stage) if real and not dry_run else None
+
+        def started(pid: int) -> None:
+            if journal is not None:  # conda outlives a killed server: say who it is
+                write_journal(prefix, replace(journal, tool_pid=pid))
+
         try:
-            result = await self._change(full, progress, stage=stage, existing=True, dry_run=dry_run)
+            result = await self._change(
+                full, progress, stage=stage, existing=True, dry_run=dry_run, on_start=started
+            )
         except EngineFailure as failure:
+            if journal is not None:
+                await self._after_failure(prefix, journal, progress)
             if dry_run or not self.transaction_flags or "exception" in failure.details:
                 raise
             # With -vv conda prints a traceback instead of its JSON error. Solver and
@@ -413,10 +430,56 @@ class CondaCliEngine(Engine):
             preview = [*args[:split], "--yes", "--json", "--dry-run", *args[split:]]
             await self._change(preview, progress, stage=stage, existing=True, dry_run=True)
             raise
+        except asyncio.CancelledError:
+            # conda was killed before it touched the prefix, or allowed to finish.
+            if journal is not None:
+                clear_journal(prefix)
+            raise
+        if journal is not None:
+            clear_journal(prefix)
         if not result.stdout.strip():
             # mamba 2 printed nothing for an empty transaction (mamba-org/mamba#3583).
             return ChangePlan(changes=(), dry_run=dry_run)
         return parse_transaction(result.stdout, dry_run=dry_run)
+
+    def _journal(self, prefix: Path, operation: str) -> Journal:
+        """Journal a conda transaction (see install_journal.py) before conda starts."""
+        history = prefix / "conda-meta" / "history"
+        journal = Journal(
+            operation=operation,
+            engine=self.name,
+            before=self.package_set(prefix),
+            history_size=history.stat().st_size if history.is_file() else None,
+            package_dirs=tuple(str(d) for d in self._package_dirs()),
+        )
+        write_journal(prefix, journal)
+        return journal
+
+    def _package_dirs(self) -> list[Path]:
+        """Where conda extracts packages: CONDA_PKGS_DIRS, else <base>/pkgs and
+        ~/.conda/pkgs (conda's defaults). No `conda info` call: it costs a second."""
+        configured = os.environ.get("CONDA_PKGS_DIRS")
+        if configured:
+            return [Path(d) for d in re.split(rf"[,{os.pathsep}]", configured) if d]
+        root = self._info.root_prefix if self._info else None
+        # <base>/bin/conda or <base>/condabin/conda
+        root = root or Path(os.path.realpath(self.executable)).parent.parent
+        return [root / "pkgs", Path.home() / ".conda" / "pkgs"]
+
+    async def _after_failure(
+        self, prefix: Path, journal: Journal, progress: ProgressCallback
+    ) -> None:
+        """conda failed: usually before touching the prefix (a solve error), else it
+        rolled back itself. Whatever it left that differs from before is undone."""
+        if self.package_set(prefix) == journal.before:
+            clear_journal(prefix)
+            return
+        from .rattler_engine import RattlerEngine
+
+        if not RattlerEngine.is_available():
+            return  # the journal stays: the env is reported as needing repair
+        progress(ProgressEvent(stage="restore", message=f"Putting {prefix} back as it was"))
+        await RattlerEngine().recover(prefix, progress)
 
     async def _pip_install(
         self, prefix: Path, requirements: list[str], progress: ProgressCallback
@@ -447,9 +510,7 @@ class CondaCliEngine(Engine):
             if old == new:
                 continue
             action: ChangeAction = (
-                "install"
-                if old is None
-                else ("update" if pypi_newer(new, old) else "downgrade")
+                "install" if old is None else ("update" if pypi_newer(new, old) else "downgrade")
             )
             changes.append(
                 PackageChange(

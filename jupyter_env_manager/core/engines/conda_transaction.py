@@ -86,13 +86,16 @@ async def run_transaction(
     on_notice: NoticeCallback,
     guard: bool,
     knows_commit_point: bool = True,
+    on_start: Callable[[int], None] | None = None,
 ) -> CommandResult:
     """Run a conda command that may change a prefix; see the module docstring.
 
     `guard=False` (a prefix being created, which the manager deletes on cancel)
     stops the child at once like `run_command`. A tool that does not log the
     commit point (`knows_commit_point=False`: mamba, micromamba) is never
-    interrupted once started. `on_notice` hears why a cancel waits.
+    interrupted once started. `on_notice` hears why a cancel waits. `on_start` gets
+    the tool's process id as soon as it runs (the tool is not stopped if this process
+    is killed: conda killed mid-link corrupts the prefix, see above).
     """
     args = [os.fspath(arg) for arg in argv]
     with tempfile.TemporaryDirectory(prefix="jem-conda-") as tmp:
@@ -106,6 +109,8 @@ async def run_transaction(
                 env=dict(env),
                 start_new_session=sys.platform != "win32",
             )
+        if on_start is not None:
+            on_start(process.pid)
         follower = _Follower(err_path, on_stderr)
         exited = asyncio.ensure_future(process.wait())
         try:

@@ -38,7 +38,10 @@ FORMAT = 1
 class Journal:
     """`target`: the conda records the change was installing (name, version, build,
     file name, url, sha256, noarch), whose files a half-linked package left behind;
-    `site_entries`: a venv's top-level site-packages names before the change."""
+    `site_entries`: a venv's top-level site-packages names before the change;
+    `package_dirs`: where a conda tool extracts packages (what it may have half linked
+    is among them); `tool_pid`: the tool process making the change, which may outlive
+    a killed server (conda does)."""
 
     operation: str
     engine: str
@@ -47,6 +50,8 @@ class Journal:
     history_size: int | None = None
     requested: str | None = None
     site_entries: tuple[str, ...] | None = None
+    package_dirs: tuple[str, ...] = ()
+    tool_pid: int | None = None
     pid: int = field(default_factory=os.getpid)
     started: float = field(default_factory=time.time)
 
@@ -60,6 +65,8 @@ class Journal:
             "history_size": self.history_size,
             "requested": self.requested,
             "site_entries": list(self.site_entries) if self.site_entries is not None else None,
+            "package_dirs": list(self.package_dirs),
+            "tool_pid": self.tool_pid,
             "pid": self.pid,
             "started": self.started,
         }
@@ -77,9 +84,23 @@ class Journal:
             history_size=data.get("history_size"),
             requested=data.get("requested"),
             site_entries=tuple(entries) if isinstance(entries, list) else None,
+            package_dirs=tuple(str(d) for d in data.get("package_dirs") or []),
+            tool_pid=data.get("tool_pid") if isinstance(data.get("tool_pid"), int) else None,
             pid=int(data.get("pid") or 0),
             started=float(data.get("started") or 0.0),
         )
+
+
+def tool_alive(journal: Journal) -> bool:
+    """True while the tool that made the journaled change still runs."""
+    if not journal.tool_pid:
+        return False
+    try:
+        with open(f"/proc/{journal.tool_pid}/stat", encoding="utf-8") as handle:
+            state = handle.read().rsplit(")", 1)[-1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 def journal_path(prefix: Path) -> Path:

@@ -434,6 +434,7 @@ class RattlerEngine(Engine):
             packages_dir=self.packages_dir,
             platform=self.platform,
             interrupted=journal.target if journal else (),
+            cached_in=[Path(d) for d in journal.package_dirs] if journal else (),
             progress=progress,
         )
         if journal and journal.history_size is not None:

@@ -48,6 +48,9 @@ def _intact(prefix: Path, record: Mapping[str, Any]) -> bool:
 
 
 def _extracted_dir(packages_dir: Path, record: Mapping[str, Any]) -> Path:
+    url = str(record.get("url") or "")
+    if url.startswith("cached:"):
+        return Path(url.removeprefix("cached:"))
     name = str(record.get("fn") or record.get("file_name") or "")
     for suffix in (".tar.bz2", ".conda"):
         name = name.removesuffix(suffix)
@@ -112,6 +115,22 @@ def _delete_strays(prefix: Path, paths: Iterable[str], owned: set[str]) -> int:
     return deleted
 
 
+def _extracted_in(folders: Sequence[Path]) -> list[dict[str, Any]]:
+    found = []
+    for folder in folders:
+        for index in Path(folder).glob("*/info/index.json"):
+            try:
+                data = json.loads(index.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(data, dict) and data.get("name"):
+                # Keyed by folder name; never equal to a record's url key, so checked.
+                data["fn"] = index.parent.parent.name
+                data.setdefault("url", f"cached:{index.parent.parent}")
+                found.append(data)
+    return found
+
+
 def _as_records(raw: Sequence[Mapping[str, Any]]) -> list[Any]:
     """rattler records from conda-meta JSON (rattler reads them only from files)."""
     with tempfile.TemporaryDirectory(prefix="jem-restore-") as tmp:
@@ -142,14 +161,24 @@ async def restore_conda_records(
     packages_dir: Path,
     platform: str,
     interrupted: Sequence[Mapping[str, Any]] = (),
+    cached_in: Sequence[Path] = (),
     progress: ProgressCallback = ignore_progress,
 ) -> None:
     """Make `prefix` hold exactly the packages of `records` (conda-meta JSON).
 
     `interrupted`: the records a killed transaction was installing; the files of
-    those that never got a record are deleted first.
+    those that never got a record are deleted first. `cached_in`: package folders of
+    a tool that did not say what it was installing (conda): every package extracted
+    there counts as possibly half linked.
     """
     prefix = Path(prefix)
+    # A record the killed tool was writing (conda then refuses the whole prefix).
+    for path in (prefix / "conda-meta").glob("*.json"):
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            path.unlink()
+    interrupted = [*interrupted, *_extracted_in(cached_in)]
     wanted = {_key(r): r for r in records}
     present = _on_disk(prefix)
     recorded_keys = {_key(data) for _path, data in present}
@@ -168,6 +197,8 @@ async def restore_conda_records(
         path for path, data in present if _key(data) not in wanted or _intact(prefix, data)
     ]
     progress(ProgressEvent("restore", f"Restoring {len(records)} packages in {prefix}"))
+    tag = prefix / "CACHEDIR.TAG"
+    had_tag = tag.exists()
     task = start_install(
         _as_records(list(wanted.values())),
         prefix,
@@ -176,5 +207,15 @@ async def restore_conda_records(
         platform=platform,
         installed=[PrefixRecord.from_path(path) for path in installed],
     )
-    if await finish_in_place(task, f"Restoring {prefix}"):
+    cancelled = await finish_in_place(task, f"Restoring {prefix}")
+    if not had_tag and "created by rattler" in _text(tag):
+        tag.unlink()  # rattler tags the prefix it installs into; conda's had none
+    if cancelled:
         raise asyncio.CancelledError
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
