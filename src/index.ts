@@ -16,6 +16,7 @@ import { ITranslator } from '@jupyterlab/translation';
 
 import { activateEnvironments } from './environments/commands';
 import { activateGrids } from './grid/commands';
+import { activateLifecycle } from './lifecycle/plugin';
 import { createEnvManager } from './manager';
 import { activateNotebookPins } from './notebooks/commands';
 import { IEnvironmentViews, IEnvManager } from './tokens';
@@ -115,4 +116,16 @@ const notebooks: JupyterFrontEndPlugin<void> = {
   ) => activateNotebookPins(app, manager, { docManager, palette })
 };
 
-export default [core, environments, grids, notebooks];
+const lifecycle: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-env-manager:lifecycle',
+  description: 'Environment history and rollback, disk use and cache clean-up.',
+  autoStart: true,
+  requires: [IEnvManager, IEnvironmentViews],
+  activate: (
+    _app: JupyterFrontEnd,
+    manager: IEnvManager,
+    views: IEnvironmentViews
+  ) => activateLifecycle(manager, views)
+};
+
+export default [core, environments, grids, notebooks, lifecycle];

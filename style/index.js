@@ -1,2 +1,3 @@
 import './base.css';
 import './grids.css';
+import './lifecycle.css';

@@ -8,12 +8,15 @@ import { ServerConnection } from '@jupyterlab/services';
 import {
   ExportFormat,
   IChangePlan,
+  ICleanResult,
   ICreateRequest,
+  IDiskReport,
   IEnvironment,
   IExportedFile,
   IGrid,
   IGridRequest,
   IGridValuesPreview,
+  IHistory,
   INotebookInspection,
   IPackage,
   IPackagesRequest,
@@ -192,6 +195,39 @@ export class EnvManagerClient {
       gridPath(id, 'resume'),
       post({ rerun_failed: rerunFailed })
     );
+  }
+
+  /** The revisions of an environment, oldest first. */
+  history(name: string): Promise<IHistory> {
+    return this.json<IHistory>(envPath(name, 'history'));
+  }
+
+  /** What rolling back to `revision` changes (nothing is changed). */
+  rollbackPlan(name: string, revision: number): Promise<IChangePlan> {
+    return this.json<IChangePlan>(
+      envPath(name, 'rollback'),
+      post({ revision, dry_run: true })
+    );
+  }
+
+  /** Start rolling back to `revision`; the answer is the task doing it. */
+  rollback(name: string, revision: number): Promise<ITask> {
+    return this.json<ITask>(envPath(name, 'rollback'), post({ revision }));
+  }
+
+  /** Disk use of environments (shared files once) and package caches. */
+  disk(): Promise<IDiskReport> {
+    return this.json<IDiskReport>('disk');
+  }
+
+  /** What a cache clean-up would remove (nothing is removed). */
+  cleanPlan(): Promise<ICleanResult> {
+    return this.json<ICleanResult>('disk/clean', post({ dry_run: true }));
+  }
+
+  /** Start the clean-up; the answer is the task doing it. */
+  clean(): Promise<ITask> {
+    return this.json<ITask>('disk/clean', post({}));
   }
 
   /** The results table as the server writes it (results.csv). */

@@ -63,6 +63,9 @@ export interface IEnvironment {
   has_ipykernel: boolean;
   size_bytes: number | null;
   is_base: boolean;
+  /** Usable (as a kernel too) but not changed from here; absent on older servers. */
+  read_only?: boolean;
+  read_only_reason?: string | null;
 }
 
 export interface IPackage {
@@ -87,6 +90,67 @@ export interface IPackageChange {
 export interface IChangePlan {
   dry_run: boolean;
   changes: IPackageChange[];
+}
+
+/** One change of an environment's history (conda's `rev N`). */
+export interface IRevision {
+  revision: number;
+  time: string;
+  request: string;
+  specs: string[];
+  changes: IPackageChange[];
+  packages: string[];
+}
+
+export interface IHistory {
+  environment: string;
+  kind: 'conda' | 'venv';
+  read_only: boolean;
+  revisions: IRevision[];
+}
+
+export interface IEnvironmentUsage {
+  name: string;
+  prefix: string;
+  size_bytes: number;
+  shared_bytes: number;
+  own_bytes: number;
+}
+
+export interface ICleanItem {
+  path: string;
+  what: string;
+  bytes: number;
+}
+
+export interface ICacheUsage {
+  kind: 'rattler' | 'conda' | 'uv';
+  path: string;
+  size_bytes: number;
+  reclaimable_bytes: number;
+  /** uv: an upper bound of what `uv cache prune` frees. */
+  estimate: boolean;
+  items: ICleanItem[];
+  kept_in_use: number;
+  writable: boolean;
+  note: string | null;
+  freed_bytes?: number;
+}
+
+export interface IDiskReport {
+  environments: IEnvironmentUsage[];
+  total_bytes: number;
+  sum_of_sizes_bytes: number;
+  shared_bytes: number;
+  caches: ICacheUsage[];
+  reclaimable_bytes: number;
+}
+
+export interface ICleanResult {
+  dry_run: boolean;
+  caches: ICacheUsage[];
+  reclaimable_bytes: number;
+  freed_bytes: number;
 }
 
 export type TaskStatus =

@@ -204,6 +204,14 @@ function EnvironmentItem(props: {
         >
           {env.engine}
         </span>
+        {env.read_only && (
+          <span
+            className="jp-EnvManager-badge jp-EnvManager-readOnly"
+            title={env.read_only_reason ?? ''}
+          >
+            {trans.__('read-only')}
+          </span>
+        )}
       </div>
       <div className="jp-EnvManager-envMeta">
         <span className="jp-EnvManager-python">
