@@ -24,7 +24,7 @@ from traitlets.config import LoggingConfigurable
 
 from . import discovery, history, readonly, specfiles
 from .engines.base import Engine
-from .engines.install_journal import has_journal
+from .engines.install_journal import has_journal, read_journal, tool_alive
 from .env_vars import save_env_vars
 from .errors import (
     DiskFull,
@@ -296,6 +296,18 @@ class EnvManager(LoggingConfigurable):
         """Refuse now (409 naming the holder) what would find `env` busy: a change while
         anything runs in it, or a read (`reading`) while it is being changed."""
         self.locks.check_free(str(env.prefix), label=env.name, shared=reading)
+        # A tool a stopped server started (conda) may still be changing it, lockless.
+        try:
+            journal = read_journal(env.prefix) if has_journal(env.prefix) else None
+        except ValueError:
+            journal = None  # unreadable: the repair before its next change reports it
+        if journal is not None and tool_alive(journal):
+            doing = f"{journal.engine} {journal.operation} (process {journal.tool_pid})"
+            raise EnvironmentBusy(
+                f"Environment {env.name!r} is busy: {doing} is running, started by a "
+                "server that has stopped; try again when it has finished.",
+                details={"holder": doing},
+            )
 
     # Locks a request takes when it is accepted (see locks.py), named as the
     # operations themselves name them, so a 409 says what holds the env.

@@ -118,3 +118,39 @@ def test_a_venv_goes_back_to_its_recorded_pins(tmp_path, wheelhouse):
     recorded = asyncio.run(scenario())
     assert engine.package_set(prefix) == recorded
     assert recorded.versions() == {"tiny-pkg": "1.2"}
+
+
+def test_a_journal_whose_tool_still_runs_keeps_the_env_busy_until_it_exits(tmp_path, channel):
+    """conda outlives a killed server: its env must not be undone under it."""
+    import subprocess
+    from dataclasses import replace
+
+    from jupyter_env_manager.core.errors import EnvironmentBusy
+    from jupyter_env_manager.core.manager import EnvManager
+
+    manager = EnvManager(
+        envs_dirs=[str(tmp_path / "envs")], venvs_dir=str(tmp_path / "venvs"),
+        locks_dir=str(tmp_path / "locks"), channels=[channel], default_engine="rattler",
+        rattler_cache_dir=str(tmp_path / "cache"), offline=True,
+    )  # fmt: skip
+    asyncio.run(manager.create("env", EnvSpec(conda=["alpha"])))
+    env = manager.get("env")
+    engine = manager.engine("rattler")
+    tool = subprocess.Popen(["sleep", "30"])
+    try:
+        journal = Journal(
+            operation="install", engine="conda", before=engine.package_set(env.prefix)
+        )
+        write_journal(env.prefix, replace(journal, tool_pid=tool.pid))
+        with pytest.raises(EnvironmentBusy, match=f"conda install \\(process {tool.pid}\\)"):
+            manager.check_idle(env)
+        with pytest.raises(EnvironmentBusy):
+            asyncio.run(manager.repair(env))
+        assert read_journal(env.prefix) is not None
+    finally:
+        tool.kill()
+        tool.wait()
+    manager.check_idle(env)  # the tool is gone: free, and the journal is undone
+    assert asyncio.run(manager.repair(env))
+    assert read_journal(env.prefix) is None
+    assert engine.package_set(env.prefix).versions() == {"alpha": "1.0"}
