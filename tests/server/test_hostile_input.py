@@ -180,6 +180,20 @@ def _notebook_path_cases() -> list[tuple[str, str, object]]:
         ("POST", "grids", {"notebook": "victim.ipynb", "sweeps": ["x=1,,2"], "kernel": "python3"}),
         ("POST", "grids", {"notebook": "victim.ipynb", "grid": {"nope": [1]}, "kernel": "python3"}),
     ]  # fmt: skip
+    # History, rollback and the cache clean-up.
+    for body in (
+        {}, {"revision": "0"}, {"revision": -1}, {"revision": 10**30}, {"revision": 1.5},
+        {"revision": [0]}, {"revision": None}, {"revision": True}, {"revision": 0, "dry_run": "yes"},
+        {"revision": 0, "extra": 1}, b"not json", b"[]", b"", b"{",
+    ):  # fmt: skip
+        cases.append(("POST", "environments/victim/rollback", body))
+    for name in BAD_NAMES[:30]:
+        if isinstance(name, str) and name and name not in (".", ".."):
+            encoded = quote(name, safe="")
+            cases.append(("GET", f"environments/{encoded}/history", None))
+            cases.append(("POST", f"environments/{encoded}/rollback", {"revision": 0}))
+    for body in (b"[]", {"dry_run": 1}, {"dry_run": "true"}, {"all": True}, b"", b"{", b"null"):
+        cases.append(("POST", "disk/clean", body))
     return cases
 
 
