@@ -183,8 +183,9 @@ def _notebook_path_cases() -> list[tuple[str, str, object]]:
     # History, rollback and the cache clean-up.
     for body in (
         {}, {"revision": "0"}, {"revision": -1}, {"revision": 10**30}, {"revision": 1.5},
-        {"revision": [0]}, {"revision": None}, {"revision": True}, {"revision": 0, "dry_run": "yes"},
-        {"revision": 0, "extra": 1}, b"not json", b"[]", b"", b"{",
+        {"revision": [0]}, {"revision": None}, {"revision": True},
+        {"revision": 0, "dry_run": "yes"}, {"revision": 0, "extra": 1}, b"not json", b"[]", b"",
+        b"{",
     ):  # fmt: skip
         cases.append(("POST", "environments/victim/rollback", body))
     for name in BAD_NAMES[:30]:
