@@ -15,7 +15,8 @@
    the env from the pin's hash lock. Reported: the median build per worker from the
    machines' provisioning logs, and the reuse cost of a second grid.
 
-`--quick` (for run_all): a small channel, one round, two workers.
+`--quick` (for run_all): a small channel, one round, two workers; `--smoke`: the
+smallest run (one worker), figures meaningless.
 """
 
 from __future__ import annotations
@@ -122,13 +123,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="small channel, 1 round, 2 workers")
+    parser.add_argument("--smoke", action="store_true", help="smallest run (run_all's test)")
     parser.add_argument("--json", metavar="F", help="Write the goal rows there (run_all).")
     parser.add_argument("--keep", action="store_true", help="Keep the work folder.")
     parser.add_argument("--workdir", metavar="DIR", help="Where to work (default: system tmp).")
     args = parser.parse_args()
-    runs = 1 if args.quick else args.runs
-    workers = 2 if args.quick else args.workers
-    layers, width = (8, 10) if args.quick else (21, 20)
+    small = args.quick or args.smoke
+    runs = 1 if small else args.runs
+    workers = 1 if args.smoke else 2 if args.quick else args.workers
+    layers, width = (4, 8) if args.smoke else (8, 10) if args.quick else (21, 20)
     if args.workdir:
         Path(args.workdir).mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="bench-reproduce-", dir=args.workdir))
