@@ -250,15 +250,19 @@ class KernelPool:
         self._closing.add(closing)
         closing.add_done_callback(self._closing.discard)
 
-    async def close(self) -> None:
-        """Kill spares, wait for every pending kill, then end the kernel templates."""
-        for key in list(self._spares):
-            self._drop_spares(key)
-        for timer in self._idle_timers.values():
-            timer.cancel()
-        self._idle_timers.clear()
+    async def close(self, *, keep_warm: bool = False) -> None:
+        """Kill spares, wait for every pending kill, then end the kernel templates.
+        `keep_warm` (a server's kept cluster between grids of one environment) only
+        waits for the used kernels' kills: spares (kernels no run has touched) and
+        templates stay for the next grid, spares until their idle timeout."""
+        if not keep_warm:
+            for key in list(self._spares):
+                self._drop_spares(key)
+            for timer in self._idle_timers.values():
+                timer.cancel()
+            self._idle_timers.clear()
         if self._closing:
             await asyncio.gather(*list(self._closing), return_exceptions=True)
-        if self._forked:
+        if self._forked and not keep_warm:
             self._forked = False
             await asyncio.to_thread(close_templates)

@@ -50,6 +50,7 @@ from .plan import GridPlan
 from .provision import ProvisionRequest
 from .results import best_parameters, import_table_libraries, results_frame, write_results
 from .store import FINAL_STATUSES, GridStore
+from .warm_cluster import Lease, WarmCluster
 from .worker import RunRequest, begin_grid, cancel_grid, close_pool, event_topic, run_point
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ class GridSearch:
         tracking: MlflowTracker | None = None,
         kernel_config: dict[str, Any] | None = None,
         provision: bool = True,
+        warm_cluster: WarmCluster | None = None,
     ) -> None:
         if workers is not None and workers < 1:
             raise InvalidGrid(f"workers must be at least 1, got {workers}.")
@@ -144,6 +146,9 @@ class GridSearch:
         self.tracking = tracking
         self.kernel_config = kernel_config
         self.provision = provision
+        #: A server's kept local cluster (see warm_cluster.py); None: one per run().
+        self.warm_cluster = warm_cluster
+        self._lease: Lease | None = None
         self._provision: dict[str, Any] | None = None
         self.state = "created"
         self.running: dict[int, dict[str, Any]] = {}
@@ -261,6 +266,12 @@ class GridSearch:
             client = await Client(self.scheduler_address, asynchronous=True)
             return client, None
         n_workers = min(self.workers or default_workers(), max(1, n_runs))
+        if self.warm_cluster is not None:
+            # Sized by the workers asked for, not the runs: the next grid reuses it.
+            self._lease = await self.warm_cluster.lease(
+                self.workers or default_workers(), processes=self.worker_processes
+            )
+            return self._lease.client, None
         cluster = await LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,
@@ -435,6 +446,7 @@ class GridSearch:
                     self.fork_kernels,
                     self.kernel_config,
                     self._provision,
+                    self._warm_key(),
                     on_error="return",
                 )
                 self._emit("grid_started", message=f"{len(runs)} runs to do")
@@ -458,17 +470,31 @@ class GridSearch:
         self._emit("grid_finished", status=self.state)
         return summary
 
+    def _warm_key(self) -> str | None:
+        """What a kept cluster's spares and templates may be reused for: this kernel in
+        this environment as fingerprinted (None: nothing kept)."""
+        target, fingerprint = self.plan["target"], self.plan.get("fingerprint")
+        if self.warm_cluster is None or not fingerprint:
+            return None
+        return f"{target['kernel_name']}|{target.get('prefix')}|{fingerprint}"
+
     async def _shutdown(self, client: Any, cluster: Any, topic: str) -> None:
+        lease, self._lease = self._lease, None
+        kept = lease is not None and lease.kept
         try:
             client.unsubscribe_topic(topic)
-            await client.run(close_pool, self.grid_id, on_error="return")
+            warm_key = self._warm_key() if kept else None
+            await client.run(close_pool, self.grid_id, warm_key, on_error="return")
         except Exception as error:  # noqa: BLE001 - closing must finish regardless
             log.debug("closing kernel pools failed: %s", error)
         finally:
             self._client = None
-            await client.close()
-            if cluster is not None:
-                await cluster.close()
+            if lease is not None and self.warm_cluster is not None:
+                await self.warm_cluster.give_back(lease)
+            else:
+                await client.close()
+                if cluster is not None:
+                    await cluster.close()
 
     def results(self) -> Any:
         """The results table (a pandas DataFrame) as recorded right now."""

@@ -28,6 +28,7 @@ from .plan import plan_grid
 from .results import best_parameters
 from .runner import GridEvent, GridSearch
 from .store import GridStore
+from .warm_cluster import DEFAULT_IDLE_TIMEOUT, WarmCluster
 
 GridListener = Callable[[dict[str, Any]], None]
 
@@ -109,16 +110,25 @@ class GridService:
         locks: EnvironmentLocks | None = None,
         pin_environment: Callable[[Path, str], Awaitable[Any]] | None = None,
         log: logging.Logger | None = None,
+        warm_idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
     ):
         self.root = root.resolve()
         self.index = index
         self.listener = listener
         self.ksm = kernel_spec_manager
+        #: The local cluster (and its kernel templates) kept between grids, closed after
+        #: `warm_idle_timeout` seconds unused; None (or a scheduler): one per grid.
+        self.warm_cluster = (
+            WarmCluster(warm_idle_timeout)
+            if warm_idle_timeout is not None and not scheduler_address
+            else None
+        )
         #: How every grid of this server runs (GridSearch options).
         self.run_options: dict[str, Any] = {
             "scheduler_address": scheduler_address,
             "fork_kernels": fork_kernels,
             "kernel_config": kernel_config_of(kernel_spec_manager),
+            "warm_cluster": self.warm_cluster,
         }
         self.max_workers = max_workers
         self.locks = locks
@@ -343,4 +353,6 @@ class GridService:
             search.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        if self.warm_cluster is not None:
+            await self.warm_cluster.close()
         self.index.close()

@@ -107,6 +107,8 @@ class _Runtime:
         #: Fingerprint -> where its kernels run (the default pool, or a provisioned env's).
         self.placements: dict[str, asyncio.Future[_Placement]] = {}
         self.provisioned_pools: dict[str, KernelPool] = {}
+        #: What the kept spares and templates were made for (see `begin_grid`'s warm_key).
+        self.warm_key: str | None = None
         self.background: set[asyncio.Future[Any]] = set()
 
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
@@ -336,15 +338,26 @@ def begin_grid(
     fork_kernels: bool = True,
     kernel_config: dict[str, Any] | None = None,
     provision: dict[str, Any] | None = None,
+    warm_key: str | None = None,
 ) -> bool:
     """Before a grid's tasks: forget an earlier cancel of it (a resume), look for kernels
     where the coordinator does, and start spare kernels now, so the first tasks do not
     wait for them. With `provision`, the environment is found or built first, in the
-    background (its tasks wait for the same placement)."""
+    background (its tasks wait for the same placement).
+
+    `warm_key` names what an earlier grid on a kept cluster left warm (kernel, env
+    prefix, env fingerprint): spares and templates kept for another key, or while the
+    kernel config changed, are closed first, so no grid forks from a template whose
+    imports predate a change to its environment."""
     rt = runtime()
+    stale = rt.warm_key is not None and rt.warm_key != warm_key
     if kernel_config is not None and kernel_config != rt.kernel_config:
         rt.kernel_config = kernel_config
         rt.pool.forget_spec_manager()
+        stale = stale or rt.warm_key is not None
+    if stale and not rt.active:
+        rt.call(_close_pools(rt))
+    rt.warm_key = None
     rt.cancelled.discard(grid_id)
     rt.active.add(grid_id)
 
@@ -387,18 +400,21 @@ def cancel_grid(grid_id: str) -> int:
     return rt.call(cancel())
 
 
-def close_pool(grid_id: str) -> bool:
+async def _close_pools(rt: _Runtime, keep_warm: bool = False) -> None:
+    for pool in [rt.pool, *rt.provisioned_pools.values()]:
+        await pool.close(keep_warm=keep_warm)
+
+
+def close_pool(grid_id: str | None, warm_key: str | None = None) -> bool:
     """End of a grid: unless another grid still runs here, kill spare kernels and kernel
-    templates (the pool starts new ones on demand)."""
+    templates (the pool starts new ones on demand). With a `warm_key` (a kept cluster)
+    spares and templates stay for the next grid of the same key; `grid_id` None (the
+    kept cluster closing) closes everything."""
     if _runtime is None:
         return True
-    _runtime.active.discard(grid_id)
+    if grid_id is not None:
+        _runtime.active.discard(grid_id)
     if not _runtime.active:
-        pools = [_runtime.pool, *_runtime.provisioned_pools.values()]
-
-        async def close_all() -> None:
-            for pool in pools:
-                await pool.close()
-
-        _runtime.call(close_all())
+        _runtime.call(_close_pools(_runtime, keep_warm=warm_key is not None))
+        _runtime.warm_key = warm_key
     return True
