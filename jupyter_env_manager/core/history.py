@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .conda_prefix import HISTORY, conda_meta
+from .conda_prefix import HISTORY, _parse_spec_list, conda_meta, spec_name
 from .errors import InvalidRequest
 from .models import ChangeAction, EnvKind, PackageChange, PackageSource
 from .package_set import pypi_pins
@@ -80,6 +80,9 @@ class Revision:
     conda_state: Mapping[str, Dist] = field(default_factory=dict)
     pins: tuple[str, ...] = ()
     specs: tuple[str, ...] = ()
+    #: What the user had asked for as of this revision: conda name -> spec (replayed
+    #: from `# update/remove specs:` as conda does), or a venv's requested lines.
+    requested: Mapping[str, str] | tuple[str, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         packages = (
@@ -161,6 +164,7 @@ def read_conda_revisions(prefix: Path) -> list[Revision]:
             blocks[-1][1].append(line.strip())
     revisions: list[Revision] = []
     state: dict[str, Dist] = {}
+    requested: dict[str, str] = {}
     for number, (stamp, body) in enumerate(blocks):
         before = dict(state)
         request, specs = "", []
@@ -179,6 +183,7 @@ def read_conda_revisions(prefix: Path) -> list[Revision]:
                 request = cmd.group(1).strip()
             elif spec := _SPECS_RE.match(line):
                 specs.append(f"{spec.group(1)}: {spec.group(2).strip()}")
+                _replay_specs(requested, spec.group(1), spec.group(2))
         revisions.append(
             Revision(
                 number=number,
@@ -187,9 +192,24 @@ def read_conda_revisions(prefix: Path) -> list[Revision]:
                 changes=_conda_changes(before, state),
                 conda_state=dict(state),
                 specs=tuple(specs),
+                requested=dict(requested),
             )
         )
     return revisions
+
+
+def _replay_specs(requested: dict[str, str], action: str, text: str) -> None:
+    for item in _parse_spec_list(text):
+        if item.endswith("@"):
+            continue  # conda's marker for a feature spec
+        try:
+            name = spec_name(item)
+        except ValueError:
+            continue
+        if action == "remove":
+            requested.pop(name, None)
+        else:
+            requested[name] = item
 
 
 # -- venv revision log ---------------------------------------------------------------
@@ -233,6 +253,7 @@ def read_venv_revisions(prefix: Path) -> list[Revision]:
         if not isinstance(data, dict) or not isinstance(data.get("pins"), list):
             continue
         pins = tuple(str(p) for p in data["pins"])
+        asked = data.get("requested")
         revisions.append(
             Revision(
                 number=len(revisions),
@@ -242,6 +263,7 @@ def read_venv_revisions(prefix: Path) -> list[Revision]:
                     _pin_versions(previous), _pin_versions(pins), "pypi", _pypi_newer
                 ),
                 pins=pins,
+                requested=tuple(str(r) for r in asked) if isinstance(asked, list) else None,
             )
         )
         previous = pins
@@ -258,6 +280,11 @@ def append_venv_revision(prefix: Path, request: str) -> None:
     path = _log_path(prefix)
     path.parent.mkdir(parents=True, exist_ok=True)
     entry = {"time": _now(), "request": request, "pins": list(pypi_pins(prefix))}
+    from .engines.venv_state import read_requested  # packaging: only when logging
+
+    asked = read_requested(prefix)
+    if asked is not None:
+        entry["requested"] = asked
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry) + "\n")
         handle.flush()

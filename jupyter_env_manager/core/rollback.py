@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import history
 from .conda_prefix import append_history, read_history, read_records
+from .engines.venv_state import write_requested
 from .errors import EnvManagerError, PackagesNotFound
 from .models import ChangePlan, Environment, ProgressCallback, ProgressEvent, ignore_progress
 from .package_set import PackageSet, pypi_pins
@@ -166,6 +167,9 @@ async def rollback(
             await engine.restore_package_set(
                 env.prefix, PackageSet(kind="venv", pypi=target.pins), progress=progress
             )
+            if isinstance(target.requested, tuple):
+                # What was asked for then, so the next install does not undo the rollback.
+                write_requested(env.prefix, target.requested)
             await asyncio.to_thread(
                 history.append_venv_revision, env.prefix, f"rollback --revision {target.number}"
             )
@@ -201,14 +205,16 @@ async def _rattler_rollback(
     keys = {_key(r) for r in records}
     old = {_key(r) for r in before}
     requested = read_history(env.prefix).conda
-    kept = {k[0] for k in keys}
+    wanted = dict(target.requested or {})
     append_history(
         env.prefix,
         command=f"{COMMAND} install --prefix {env.prefix} --revision {target.number}",
         added=[_entry(r) for r in records if _key(r) not in old],
         removed=[_entry(r) for r in before if _key(r) not in keys],
-        # What was asked for and is gone now is no longer asked for (from-history).
-        remove_specs=sorted(n for n in requested if n not in kept),
+        # What was asked for then is asked for again: the next install solves with
+        # the revision's specs, not the ones rolled back (and from-history says so).
+        update_specs=[spec for name, spec in sorted(wanted.items()) if requested.get(name) != spec],
+        remove_specs=sorted(n for n in requested if n not in wanted),
         tool="rattler",
         tool_version=rattler.version() or "",
     )

@@ -53,4 +53,7 @@ class RollbackHandler(EnvManagerHandler):
             )
             return plan.to_json()
 
-        self.accepted(self.tasks.submit("rollback", env.name, work))
+        # Locked when accepted: of two racing changes one gets 202, the other 409.
+        operation = f"roll back {env.name} to revision {number}"
+        reservation = self.manager.reserve_change(env, operation)
+        self.accepted(self.tasks.submit("rollback", env.name, work, reservation=reservation))

@@ -78,6 +78,11 @@ async def test_rattler_prefix_history_and_rollback(api: Api, lifecycle_dirs: Dir
     assert last["revision"] == 3 and "--revision 0" in last["request"]
     assert last["packages"] == at_zero
 
+    # What was asked for then is asked for again: a later install keeps alpha 1.0.
+    body = {"action": "install", "packages": ["delta"], "dry_run": True}
+    code, plan = await api.call("POST", "environments", "rb", "packages", body=body)
+    assert code == 200 and "alpha" not in {c["name"] for c in plan["changes"]}, plan
+
     # Forward again, to the later revision.
     await _succeeds(api, "POST", "environments", "rb", "rollback", body={"revision": 2})
     assert conda_set(prefix) == at_two
