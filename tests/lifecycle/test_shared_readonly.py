@@ -70,6 +70,9 @@ async def test_read_only_env_is_listed_runs_a_kernel_and_refuses_every_change(
         await api.call("POST", "environments", name, "packages",
                        body={"action": "remove", "packages": ["alpha"]}),
         await api.call("DELETE", "environments", name),
+        await api.call("POST", "environments", name, "rollback", body={"revision": 0}),
+        await api.call("POST", "environments", name, "rollback",
+                       body={"revision": 0, "dry_run": True}),
     ]  # fmt: skip
     for code, body in refusals:
         assert code == 403, body
@@ -135,6 +138,7 @@ def test_cli_refuses_changes_to_a_read_only_env_in_one_line(
         ("install", "-n", SHARED_ENV, "gamma", "--dry-run"),
         ("uninstall", "-n", SHARED_ENV, "alpha", "-y"),
         ("remove", "-n", SHARED_ENV, "-y"),
+        ("rollback", "-n", SHARED_ENV, "--revision", "0", "-y"),
     ):
         done = user(*args)
         assert done.returncode == 1, (args, done.stdout, done.stderr)
