@@ -84,8 +84,18 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _skip_iri_grammar() -> None:
+    """jsonschema (through nbformat) imports `rfc3987_syntax` to check the "iri" string
+    format, and that module builds a Lark grammar at import: 1.3 s on a quiet core
+    here, several on a busy one, most of a grid's start. No command of this CLI
+    validates IRIs (notebook schemas have none), so this process does without that
+    one format check; kernels and servers are other processes and keep it."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _skip_iri_grammar()
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

@@ -59,3 +59,26 @@ def test_list_does_not_load_the_grid_or_notebook_machinery(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "0 []"
+
+
+def test_the_cli_process_skips_only_the_iri_grammar_and_still_validates_notebooks(tmp_path):
+    probe = (
+        "import sys\n"
+        "from jupyter_env_manager.cli import main\n"
+        "main(['info', '--json'])\n"
+        "import nbformat\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1')])\n"
+        "nbformat.validate(nb)\n"
+        "nb.cells[0]['outputs'] = 'not a list'\n"
+        "try:\n"
+        "    nbformat.validate(nb)\n"
+        "except nbformat.ValidationError:\n"
+        "    print('still validates')\n"
+        "print('grammar', sys.modules.get('rfc3987_syntax', 'absent'))\n"
+    )
+    env = {"HOME": str(tmp_path), "PATH": str(Path(sys.executable).parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-2:] == ["still validates", "grammar None"]
