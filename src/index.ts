@@ -11,6 +11,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 
@@ -81,7 +82,8 @@ const grids: JupyterFrontEndPlugin<void> = {
     ICommandPalette,
     ILayoutRestorer,
     IDefaultFileBrowser,
-    IDocumentManager
+    IDocumentManager,
+    IRenderMimeRegistry
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -90,11 +92,13 @@ const grids: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     browser: IDefaultFileBrowser | null,
-    docManager: IDocumentManager | null
+    docManager: IDocumentManager | null,
+    rendermime: IRenderMimeRegistry | null
   ) => {
     activateGrids(app, manager, {
       views,
       palette,
+      rendermime,
       restorer,
       browser,
       docManager

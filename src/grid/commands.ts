@@ -10,6 +10,7 @@ import {
 } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { IEnvironment, IGrid, IGridRequest, INotebookInspection } from '../api';
 import { download } from '../common/download';
@@ -33,6 +34,8 @@ export interface IGridsOptions {
   /** Where the sidebar's grid section goes; null without the environments plugin. */
   views: IEnvironmentViews | null;
   palette: ICommandPalette | null;
+  /** Draws the plot (JupyterLab's Vega-Lite renderer); null: no plot. */
+  rendermime: IRenderMimeRegistry | null;
   restorer: ILayoutRestorer | null;
   browser: IDefaultFileBrowser | null;
   docManager: IDocumentManager | null;
@@ -90,6 +93,7 @@ export function activateGrids(
               .catch(gridFailure),
           openNotebook
         },
+        options.rendermime,
         trans
       );
       savedSelection = grids.selectedId;

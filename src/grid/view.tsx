@@ -4,18 +4,20 @@
  * and the results table ranked best first.
  */
 import { MainAreaWidget } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
-import React, { useState } from 'react';
+import React, { useEffect, useState } from 'react';
 
-import { GridRow, IGrid } from '../api';
+import { IGrid } from '../api';
 import { formatDuration } from '../common/format';
 import { environmentsIcon } from '../common/icons';
 import { formatCell, outputNotebookPath } from './cells';
 import { GridsModel } from './model';
-import { Heatmap, LineChart } from './plot';
-import { heatmap, linePlot } from './plotData';
-import { bestRuns, sortByRank } from './ranking';
+import { GridPlotArea } from './plotArea';
+import { bestRuns } from './ranking';
+import { filterRows, ISortOrder, sortRows } from './table';
+import { gridTiming } from './timing';
 
 export interface IGridsActions {
   cancel(): void;
@@ -24,82 +26,40 @@ export interface IGridsActions {
   openNotebook(path: string): void;
 }
 
-function GridPlotArea(props: {
-  grid: IGrid;
-  rows: readonly GridRow[];
-  metric: string;
-  trans: TranslationBundle;
-}): JSX.Element | null {
-  const { grid, rows, metric, trans } = props;
-  const [xParam, setX] = useState<string>(grid.swept[0] ?? '');
-  const [yParam, setY] = useState<string>(grid.swept[1] ?? '');
-  if (!grid.swept.length) {
-    return null;
-  }
-  const x = grid.swept.includes(xParam) ? xParam : grid.swept[0];
-  const y = yParam && yParam !== x && grid.swept.includes(yParam) ? yParam : '';
-  const plot = y ? heatmap(rows, x, y, metric) : linePlot(rows, x, metric);
-  const empty =
-    plot.kind === 'line'
-      ? !plot.points.length
-      : plot.cells.every(row => row.every(cell => cell === null));
-  return (
-    <div className="jp-EnvManager-gridPlotArea">
-      <div className="jp-EnvManager-gridPlotControls">
-        <label>
-          {trans.__('x axis')}{' '}
-          <select
-            className="jp-mod-styled"
-            aria-label={trans.__('Parameter on the x axis')}
-            value={x}
-            onChange={event => setX(event.target.value)}
-          >
-            {grid.swept.map(name => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        {grid.swept.length > 1 && (
-          <label>
-            {trans.__('y axis')}{' '}
-            <select
-              className="jp-mod-styled"
-              aria-label={trans.__('Parameter on the y axis')}
-              value={y}
-              onChange={event => setY(event.target.value)}
-            >
-              <option value="">{trans.__('none (line)')}</option>
-              {grid.swept
-                .filter(name => name !== x)
-                .map(name => (
-                  <option key={name} value={name}>
-                    {name}
-                  </option>
-                ))}
-            </select>
-          </label>
-        )}
-      </div>
-      {empty ? (
-        <div className="jp-EnvManager-empty">
-          {trans.__(
-            'The plot appears when runs finish with a value of %1.',
-            metric
-          )}
-        </div>
-      ) : plot.kind === 'line' ? (
-        <LineChart plot={plot} />
-      ) : (
-        <Heatmap plot={plot} />
-      )}
-    </div>
-  );
-}
-
 function statusClass(status: string): string {
   return `jp-EnvManager-runStatus jp-mod-${status}`;
+}
+
+/** A column header that sorts the table by its column. */
+function SortHeader(props: {
+  label: string;
+  sortKey: string;
+  order: ISortOrder;
+  onSort: (order: ISortOrder) => void;
+}): JSX.Element {
+  const { label, sortKey, order, onSort } = props;
+  const active = order.key === sortKey;
+  return (
+    <th
+      aria-sort={
+        active ? (order.descending ? 'descending' : 'ascending') : 'none'
+      }
+    >
+      <button
+        className="jp-EnvManager-sortButton"
+        data-sort-key={sortKey}
+        onClick={() =>
+          onSort({
+            key: sortKey,
+            descending: active ? !order.descending : false
+          })
+        }
+      >
+        {label}
+        {active ? (order.descending ? ' ▼' : ' ▲') : ''}
+      </button>
+    </th>
+  );
 }
 
 function ResultsTable(props: {
@@ -110,82 +70,173 @@ function ResultsTable(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { model, grid, metric, actions, trans } = props;
-  const rows = sortByRank(grid.results ?? [], metric);
-  const best = bestRuns(rows, metric);
+  const [order, setOrder] = useState<ISortOrder>({
+    key: 'rank',
+    descending: false
+  });
+  const [filter, setFilter] = useState('');
+  const all = grid.results ?? [];
+  const best = bestRuns(all, metric);
+  const rows = sortRows(
+    filterRows(all, filter, grid.swept, metric),
+    order,
+    metric
+  );
+  const header = (label: string, sortKey: string) => (
+    <SortHeader
+      key={sortKey}
+      label={label}
+      sortKey={sortKey}
+      order={order}
+      onSort={setOrder}
+    />
+  );
   return (
-    <table className="jp-EnvManager-gridTable">
-      <thead>
-        <tr>
-          <th>{trans.__('Run')}</th>
-          {grid.swept.map(name => (
-            <th key={name}>{name}</th>
-          ))}
-          {metric && <th>{metric}</th>}
-          {metric && <th>{trans.__('Rank')}</th>}
-          <th>{trans.__('Status')}</th>
-          <th>{trans.__('Duration')}</th>
-          <th>{trans.__('Output')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map(row => {
-          const status = model.runStatus(row);
-          const output = outputNotebookPath(row.output_notebook);
-          return (
-            <tr
-              key={`${row.run}`}
-              data-run={row.run}
-              data-attempts={row.attempts ?? undefined}
-              className={best.has(row.run) ? 'jp-mod-best' : undefined}
-            >
-              <td>{row.run}</td>
-              {grid.swept.map(name => (
-                <td key={name} data-param={name}>
-                  {formatCell(row[`param_${name}`])}
+    <div className="jp-EnvManager-gridResults">
+      <div className="jp-EnvManager-gridFilter">
+        <input
+          className="jp-mod-styled jp-EnvManager-filter"
+          type="search"
+          placeholder={trans.__('Filter runs (e.g. x=0.1 failed)')}
+          aria-label={trans.__('Filter runs')}
+          value={filter}
+          onChange={event => setFilter(event.target.value)}
+        />
+        <span className="jp-EnvManager-gridShown">
+          {trans.__('%1 of %2 runs', rows.length, all.length)}
+        </span>
+      </div>
+      <table
+        className="jp-EnvManager-gridTable"
+        aria-label={trans.__('Results')}
+      >
+        <thead>
+          <tr>
+            {header(trans.__('Run'), 'run')}
+            {grid.swept.map(name => header(name, `param:${name}`))}
+            {metric && header(metric, `metric:${metric}`)}
+            {metric && header(trans.__('Rank'), 'rank')}
+            {header(trans.__('Status'), 'status')}
+            {header(trans.__('Duration'), 'duration')}
+            <th>{trans.__('Output')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(row => {
+            const status = model.runStatus(row);
+            const output = outputNotebookPath(row.output_notebook);
+            const isBest = best.has(row.run);
+            return (
+              <tr
+                key={`${row.run}`}
+                data-run={row.run}
+                data-attempts={row.attempts ?? undefined}
+                className={isBest ? 'jp-mod-best' : undefined}
+              >
+                <td>
+                  {row.run}
+                  {isBest && (
+                    <span
+                      className="jp-EnvManager-bestMark"
+                      aria-label={trans.__('best')}
+                      title={trans.__('best')}
+                    >
+                      {' ★'}
+                    </span>
+                  )}
                 </td>
-              ))}
-              {metric && (
-                <td data-metric={metric} title={String(row[metric] ?? '')}>
-                  {formatCell(row[metric])}
+                {grid.swept.map(name => (
+                  <td key={name} data-param={name}>
+                    {formatCell(row[`param_${name}`])}
+                  </td>
+                ))}
+                {metric && (
+                  <td data-metric={metric} title={String(row[metric] ?? '')}>
+                    {formatCell(row[metric])}
+                  </td>
+                )}
+                {metric && <td>{formatCell(row[`rank_${metric}`])}</td>}
+                <td>
+                  <span
+                    className={statusClass(status)}
+                    title={
+                      row.error ?? model.liveRuns.get(row.run)?.message ?? ''
+                    }
+                  >
+                    {status}
+                  </span>
+                  {row.error && status !== 'ok' && (
+                    <div className="jp-EnvManager-runError">{row.error}</div>
+                  )}
                 </td>
-              )}
-              {metric && <td>{formatCell(row[`rank_${metric}`])}</td>}
-              <td>
-                <span
-                  className={statusClass(status)}
+                <td
+                  className="jp-EnvManager-duration"
                   title={
-                    row.error ?? model.liveRuns.get(row.run)?.message ?? ''
+                    typeof row.duration === 'number'
+                      ? trans.__('%1 seconds', row.duration)
+                      : undefined
                   }
                 >
-                  {status}
-                </span>
-              </td>
-              <td
-                className="jp-EnvManager-duration"
-                title={
-                  typeof row.duration === 'number'
-                    ? trans.__('%1 seconds', row.duration)
-                    : undefined
-                }
-              >
-                {formatDuration(row.duration)}
-              </td>
-              <td>
-                {output && status !== 'pending' && status !== 'running' && (
-                  <button
-                    className="jp-EnvManager-linkButton"
-                    title={output}
-                    onClick={() => actions.openNotebook(output)}
-                  >
-                    {trans.__('Open')}
-                  </button>
-                )}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+                  {formatDuration(row.duration)}
+                </td>
+                <td>
+                  {output && status !== 'pending' && status !== 'running' && (
+                    <button
+                      className="jp-EnvManager-linkButton"
+                      title={output}
+                      aria-label={trans.__(
+                        'Open the output of run %1',
+                        row.run
+                      )}
+                      onClick={() => actions.openNotebook(output)}
+                    >
+                      {trans.__('Open')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Elapsed time and the estimate of what is left, ticking while it runs. */
+function GridTiming(props: {
+  grid: IGrid;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { grid, trans } = props;
+  const [now, setNow] = useState(() => Date.now() / 1000);
+  useEffect(() => {
+    if (!grid.active) {
+      return;
+    }
+    const timer = window.setInterval(() => setNow(Date.now() / 1000), 1000);
+    return () => window.clearInterval(timer);
+  }, [grid.active]);
+  const timing = gridTiming(grid.results ?? [], grid.total, grid.active, now);
+  if (timing.elapsed === null) {
+    return null;
+  }
+  return (
+    <span className="jp-EnvManager-gridTiming">
+      <span className="jp-EnvManager-gridElapsed">
+        {trans.__('elapsed %1', formatDuration(timing.elapsed) || '0 ms')}
+      </span>
+      {grid.active && (
+        <span className="jp-EnvManager-gridEta">
+          {timing.remaining === null
+            ? trans.__('estimating the time left…')
+            : trans.__(
+                'about %1 left',
+                formatDuration(timing.remaining) || '0 s'
+              )}
+        </span>
+      )}
+    </span>
   );
 }
 
@@ -193,9 +244,10 @@ function GridDetail(props: {
   model: GridsModel;
   grid: IGrid;
   actions: IGridsActions;
+  rendermime: IRenderMimeRegistry | null;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { model, grid, actions, trans } = props;
+  const { model, grid, actions, rendermime, trans } = props;
   const metric = grid.metrics[0]?.name ?? null;
   const counts = grid.counts ?? {};
   const failed =
@@ -274,13 +326,14 @@ function GridDetail(props: {
             ))}
           <span className="jp-EnvManager-gridState">{grid.state}</span>
         </span>
+        <GridTiming grid={grid} trans={trans} />
       </div>
       {metric && (
         <GridPlotArea
           key={grid.grid_id}
           grid={grid}
-          rows={grid.results ?? []}
           metric={metric}
+          rendermime={rendermime}
           trans={trans}
         />
       )}
@@ -298,9 +351,10 @@ function GridDetail(props: {
 function GridsContent(props: {
   model: GridsModel;
   actions: IGridsActions;
+  rendermime: IRenderMimeRegistry | null;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { model, actions, trans } = props;
+  const { model, actions, rendermime, trans } = props;
   const selected = model.selected;
   return (
     <div className="jp-EnvManager-grids">
@@ -346,6 +400,7 @@ function GridsContent(props: {
             model={model}
             grid={selected}
             actions={actions}
+            rendermime={rendermime}
             trans={trans}
           />
         )}
@@ -358,6 +413,7 @@ class GridsContentWidget extends ReactWidget {
   constructor(
     readonly model: GridsModel,
     private readonly actions: IGridsActions,
+    private readonly rendermime: IRenderMimeRegistry | null,
     private readonly trans: TranslationBundle
   ) {
     super();
@@ -371,6 +427,7 @@ class GridsContentWidget extends ReactWidget {
           <GridsContent
             model={this.model}
             actions={this.actions}
+            rendermime={this.rendermime}
             trans={this.trans}
           />
         )}
@@ -383,9 +440,12 @@ export class GridsView extends MainAreaWidget<GridsContentWidget> {
   constructor(
     readonly model: GridsModel,
     actions: IGridsActions,
+    rendermime: IRenderMimeRegistry | null,
     trans: TranslationBundle
   ) {
-    super({ content: new GridsContentWidget(model, actions, trans) });
+    super({
+      content: new GridsContentWidget(model, actions, rendermime, trans)
+    });
     this.id = 'jp-env-manager-grids';
     this.title.label = trans.__('Grid searches');
     this.title.icon = environmentsIcon;

@@ -12,7 +12,6 @@ import {
   typedFields
 } from '../form';
 import { GridsModel } from '../model';
-import { heatmap, linePlot } from '../plotData';
 import { bestRuns, sortByRank } from '../ranking';
 
 function param(name: string, value: unknown = 1): IGridParameter {
@@ -137,37 +136,6 @@ describe('results', () => {
     );
     expect(outputNotebookPath('/elsewhere/run.ipynb')).toBe(null);
     expect(outputNotebookPath(null)).toBe(null);
-  });
-
-  it('plots ok runs against a numeric parameter, averaging replicates', () => {
-    const plot = linePlot(
-      [...rows, row(4, 2, 3, { rank_y: 2 }), row(5, 10, 0)],
-      'x',
-      'y'
-    );
-    expect(plot.numericX).toBe(true);
-    expect(plot.points).toEqual([
-      { x: 1, y: 4 },
-      { x: 2, y: 2 },
-      { x: 4, y: 9 },
-      { x: 10, y: 0 }
-    ]);
-  });
-
-  it('builds a heatmap over two parameters with holes for failed runs', () => {
-    const grid = [
-      { run: 0, status: 'ok', param_a: 'l1', param_b: 1, m: 0.5 },
-      { run: 1, status: 'ok', param_a: 'l2', param_b: 1, m: 0.7 },
-      { run: 2, status: 'failed', param_a: 'l1', param_b: 2, m: null },
-      { run: 3, status: 'ok', param_a: 'l2', param_b: 2, m: 0.9 }
-    ] as GridRow[];
-    const map = heatmap(grid, 'a', 'b', 'm');
-    expect(map.xs).toEqual(['l1', 'l2']);
-    expect(map.ys).toEqual([1, 2]);
-    expect(map.cells).toEqual([
-      [0.5, 0.7],
-      [null, 0.9]
-    ]);
   });
 });
 
