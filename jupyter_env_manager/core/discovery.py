@@ -168,6 +168,22 @@ def _python_facts(
     return version, ipykernel
 
 
+def _last_change(
+    prefix: str, conda_meta: os.DirEntry[str] | None, version: str | None, venv: bool
+) -> float | None:
+    """When the packages last changed: conda writes one conda-meta/*.json per
+    package, pip and uv add folders to site-packages. One stat."""
+    try:
+        if not venv and conda_meta is not None:
+            return conda_meta.stat().st_mtime
+        if version:
+            short = ".".join(version.split(".")[:2])
+            return os.stat(f"{prefix}{_SEP}lib{_SEP}python{short}{_SEP}site-packages").st_mtime
+    except OSError:
+        pass
+    return None
+
+
 def write_engine_marker(prefix: Path, engine: str) -> None:
     """Record which engine made a conda prefix (read back as `Environment.engine`)."""
     _atomic_write(prefix / ENGINE_MARKER, json.dumps({"engine": engine}) + "\n")
@@ -227,6 +243,7 @@ def _describe(
         return None
     version, ipykernel = _python_facts(base, top, venv)
     return Environment(
+        modified=_last_change(base, conda_meta, version, venv),
         # conda names envs outside any envs dir by their full path.
         name=name if name is not None else base,
         prefix=prefix,

@@ -29,6 +29,9 @@ class Environment:
     #: Usable (as a kernel too) but never changed from here; the reason says why.
     read_only: bool = False
     read_only_reason: str | None = None
+    #: When its packages last changed (seconds since the epoch): the mtime of
+    #: conda-meta/ (conda) or site-packages/ (venv); None when unreadable.
+    modified: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -143,6 +143,28 @@ def test_sizes_are_opt_in_and_track_changes(machine):
     assert prefix_size(analysis.prefix) >= analysis.size_bytes + 100_000
 
 
+def test_last_change_follows_the_package_records(machine):
+    """`modified` is when packages last changed: conda-meta/ of a conda env (a
+    record per package), site-packages/ of a venv."""
+    conda = machine.conda_envs_dirs[0] / "analysis"
+    venv = machine.venvs_dir / "web"
+    site = venv / "lib" / "python3.11" / "site-packages"
+    os.utime(conda / "conda-meta", (1_700_000_000, 1_700_000_000))
+    os.utime(site, (1_700_000_100, 1_700_000_100))
+    envs = {e.name: e for e in list_environments(machine)}
+    assert envs["analysis"].modified == 1_700_000_000
+    assert envs["web"].modified == 1_700_000_100
+    assert envs["analysis"].to_json()["modified"] == 1_700_000_000
+
+    (conda / "conda-meta" / "six-1.16-0.json").write_text("{}")
+    (site / "six").mkdir()
+    envs = {e.name: e for e in list_environments(machine)}
+    assert envs["analysis"].modified > 1_700_000_000
+    assert envs["web"].modified > 1_700_000_100
+    # A conda env without Python still has conda-meta/ to tell.
+    assert envs["r-only"].modified is not None  # conda-meta/ still tells
+
+
 def test_hard_links_are_counted_once(tmp_path):
     prefix = make_conda_prefix(tmp_path / "env", python=None)
     before = prefix_size(prefix)
