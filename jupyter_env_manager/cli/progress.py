@@ -10,7 +10,10 @@ from ..core.models import ProgressEvent
 
 
 class ProgressPrinter:
-    def __init__(self, stream: TextIO = sys.stderr, *, interactive: bool | None = None):
+    def __init__(self, stream: TextIO | None = None, *, interactive: bool | None = None):
+        # sys.stderr as it is now, not as it was when this module was imported (the
+        # CLI imports it only once a command needs it; a test may have swapped it).
+        stream = sys.stderr if stream is None else stream
         self.stream = stream
         self.interactive = stream.isatty() if interactive is None else interactive
         self._drawn = False
