@@ -212,6 +212,12 @@ async def _place(
         raise
 
 
+async def _forget_placement(rt: _Runtime, fingerprint: str) -> None:
+    future = rt.placements.get(fingerprint)
+    if future is not None and future.done():
+        del rt.placements[fingerprint]
+
+
 def _announce(request: RunRequest, placement: _Placement) -> None:
     if placement.provisioned is None or placement.announced:
         return
@@ -360,6 +366,10 @@ def begin_grid(
     rt.warm_key = None
     rt.cancelled.discard(grid_id)
     rt.active.add(grid_id)
+    if provision is not None:
+        # Each grid looks again (milliseconds when the machine has it): the cached env may
+        # have been cleaned up, or the env made here since, between two grids.
+        rt.call(_forget_placement(rt, str(provision["fingerprint"])))
 
     threads = _task_threads_here()
 

@@ -56,7 +56,7 @@ def sweep_notebook(folder: Path) -> Path:
         folder / "sweep.ipynb",
         "a = 1\nseed = 0",
         "import random, sys, time\nrandom.seed(seed)\nscore = a + random.random()\n"
-        "print(sys.prefix)\ntime.sleep(0.6)",
+        "print(sys.prefix)\ntime.sleep(1.0)",
     )
 
 
@@ -80,7 +80,7 @@ def printed_prefix(row: dict[str, str]) -> Path:
 
 
 def kill_a_busy_worker(out: Path, cluster: DaskCluster, deadline: float) -> str:
-    """SIGKILL the worker process running a point, once at least one point is done."""
+    """SIGKILL a worker process in the middle of a point, once at least one point is done."""
     pids = cluster.worker_pids()
     host = socket.gethostname()
     while time.monotonic() < deadline:
@@ -95,7 +95,9 @@ def kill_a_busy_worker(out: Path, cluster: DaskCluster, deadline: float) -> str:
             if any(run["status"] == "ok" for run in runs):
                 for run in runs:
                     worker = run["status"] == "running" and run.get("worker")
-                    if worker and worker.startswith(f"{host}:"):
+                    # Started just now: its kernel is still in the notebook's 1 s sleep.
+                    fresh = worker and time.time() - float(run["started"] or 0) < 0.3
+                    if fresh and worker.startswith(f"{host}:"):
                         pid = int(worker.rsplit(":", 1)[1])
                         name = next((n for n, p in pids.items() if p == pid), None)
                         if name is not None:
