@@ -66,6 +66,8 @@ export interface IEnvironment {
   /** Usable (as a kernel too) but not changed from here; absent on older servers. */
   read_only?: boolean;
   read_only_reason?: string | null;
+  /** When its packages last changed (seconds since the epoch); absent on older servers. */
+  modified?: number | null;
 }
 
 export interface IPackage {

@@ -54,3 +54,31 @@ export function formatSize(bytes: number | null): string {
   }
   return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }
+
+/**
+ * How long ago `then` was, from `now` (both in seconds since the epoch):
+ * "just now", "5 min ago", "3 h ago", "2 days ago", then the date.
+ */
+export function formatAge(
+  then: number | null | undefined,
+  now: number
+): string {
+  if (then === null || then === undefined || !Number.isFinite(then)) {
+    return '';
+  }
+  const seconds = Math.max(0, now - then);
+  if (seconds < 60) {
+    return 'just now';
+  }
+  if (seconds < 3600) {
+    return `${Math.floor(seconds / 60)} min ago`;
+  }
+  if (seconds < 86400) {
+    return `${Math.floor(seconds / 3600)} h ago`;
+  }
+  const days = Math.floor(seconds / 86400);
+  if (days < 30) {
+    return days === 1 ? '1 day ago' : `${days} days ago`;
+  }
+  return new Date(then * 1000).toISOString().slice(0, 10);
+}

@@ -26,3 +26,52 @@ export function visibleRange(
   const end = Math.min(total, first + count + overscan);
   return { start, end: Math.max(start, end) };
 }
+
+/**
+ * The row a key moves the focus to in a list of `count` rows (ArrowUp/Down
+ * one row, PageUp/Down `page` rows, Home/End the ends); null for other keys.
+ */
+export function nextIndex(
+  current: number,
+  key: string,
+  count: number,
+  page = 10
+): number | null {
+  if (count <= 0) {
+    return null;
+  }
+  const clamp = (index: number) => Math.min(count - 1, Math.max(0, index));
+  switch (key) {
+    case 'ArrowDown':
+      return clamp(current + 1);
+    case 'ArrowUp':
+      return clamp(current - 1);
+    case 'PageDown':
+      return clamp(current + page);
+    case 'PageUp':
+      return clamp(current - page);
+    case 'Home':
+      return 0;
+    case 'End':
+      return count - 1;
+    default:
+      return null;
+  }
+}
+
+/** The scrollTop that brings row `index` (of fixed height) fully into view. */
+export function scrollToShow(
+  index: number,
+  rowHeight: number,
+  scrollTop: number,
+  viewportHeight: number
+): number {
+  const top = index * rowHeight;
+  if (top < scrollTop) {
+    return top;
+  }
+  if (top + rowHeight > scrollTop + viewportHeight) {
+    return top + rowHeight - viewportHeight;
+  }
+  return scrollTop;
+}

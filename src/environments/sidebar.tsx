@@ -14,13 +14,14 @@ import { Panel } from '@lumino/widgets';
 import React from 'react';
 
 import { IEnvironment, IKernelsInfo, IServerInfo, ITask } from '../api';
-import { formatSize } from '../common/format';
+import { formatAge, formatSize } from '../common/format';
 import { environmentsIcon } from '../common/icons';
 import { KernelSpecsModel } from '../kernels/model';
 import { KernelState } from '../kernels/specs';
 import { TasksModel } from '../tasks/model';
 import { TaskList } from '../tasks/taskList';
 import { ISidebarSection } from '../tokens';
+import { EnvironmentRows } from './environmentRows';
 import { EnvironmentsModel } from './model';
 
 /** What the user can do from the sidebar. */
@@ -176,6 +177,13 @@ function KernelsNotice(props: {
 
 function EnvironmentItem(props: {
   env: IEnvironment;
+  index: number;
+  count: number;
+  /** The row that takes the Tab focus (roving tabindex). */
+  focused: boolean;
+  /** Its offset in a virtualised list; null in a plain one. */
+  top: number | null;
+  onFocus: () => void;
   busy: boolean;
   kernelState: KernelState;
   kernels: IKernelsInfo | undefined;
@@ -186,12 +194,19 @@ function EnvironmentItem(props: {
   const launchable = kernelState === 'kernel';
   const name = env.name;
   const size = formatSize(env.size_bytes);
+  const changed = formatAge(env.modified, Date.now() / 1000);
   return (
     <li
       className="jp-EnvManager-env"
       data-env-name={name}
       data-busy={props.busy}
+      data-index={props.index}
       aria-label={trans.__('Environment %1', name)}
+      aria-posinset={props.index + 1}
+      aria-setsize={props.count}
+      tabIndex={props.focused ? 0 : -1}
+      style={props.top === null ? undefined : { top: props.top }}
+      onFocus={props.onFocus}
     >
       <div className="jp-EnvManager-envHeader">
         <span className="jp-EnvManager-envName" title={env.prefix}>
@@ -225,6 +240,14 @@ function EnvironmentItem(props: {
           trans={trans}
         />
         {size && <span className="jp-EnvManager-size">{size}</span>}
+        {changed && (
+          <span
+            className="jp-EnvManager-changed"
+            title={new Date((env.modified ?? 0) * 1000).toLocaleString()}
+          >
+            {trans.__('changed %1', changed)}
+          </span>
+        )}
       </div>
       <div
         className="jp-EnvManager-envActions"
@@ -348,31 +371,35 @@ function EnvironmentsPanel(props: {
           model.filter = event.target.value;
         }}
       />
-      {model.status === 'ready' && (
-        <ul
-          className="jp-EnvManager-envs"
-          aria-label={trans.__('Environments')}
-        >
-          {shown.map(env => (
-            <EnvironmentItem
-              key={env.prefix}
-              env={env}
-              busy={busy.has(env.name)}
-              kernelState={kernels.state(env)}
-              kernels={kernelsInfo}
-              trans={trans}
-              actions={actions}
-            />
-          ))}
-          {shown.length === 0 && (
-            <li className="jp-EnvManager-empty">
-              {model.environments.length === 0
-                ? trans.__('No environments yet.')
-                : trans.__('No environment matches the filter.')}
-            </li>
-          )}
-        </ul>
-      )}
+      {model.status === 'ready' &&
+        (shown.length === 0 ? (
+          <p className="jp-EnvManager-empty">
+            {model.environments.length === 0
+              ? trans.__('No environments yet.')
+              : trans.__('No environment matches the filter.')}
+          </p>
+        ) : (
+          <EnvironmentRows
+            envs={shown}
+            trans={trans}
+            row={(env, index, layout) => (
+              <EnvironmentItem
+                key={env.prefix}
+                env={env}
+                index={index}
+                count={shown.length}
+                focused={layout.focused}
+                top={layout.top}
+                onFocus={layout.onFocus}
+                busy={busy.has(env.name)}
+                kernelState={kernels.state(env)}
+                kernels={kernelsInfo}
+                trans={trans}
+                actions={actions}
+              />
+            )}
+          />
+        ))}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { formatDuration } from '../format';
+import { formatAge, formatDuration } from '../format';
 
 describe('formatDuration', () => {
   it.each([
@@ -26,4 +26,24 @@ describe('formatDuration', () => {
       expect(formatDuration(value as number | null)).toBe('');
     }
   );
+});
+
+describe('formatAge', () => {
+  const now = 1_700_000_000;
+  it.each([
+    [now - 5, 'just now'],
+    [now - 300, '5 min ago'],
+    [now - 3 * 3600, '3 h ago'],
+    [now - 86400, '1 day ago'],
+    [now - 5 * 86400, '5 days ago'],
+    [now - 40 * 86400, '2023-10-05'],
+    [now + 60, 'just now']
+  ])('%p reads %p', (then, text) => {
+    expect(formatAge(then, now)).toBe(text);
+  });
+
+  it('says nothing without a time', () => {
+    expect(formatAge(null, now)).toBe('');
+    expect(formatAge(undefined, now)).toBe('');
+  });
 });

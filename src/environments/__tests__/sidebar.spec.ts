@@ -181,3 +181,71 @@ describe('EnvironmentsSidebar', () => {
     kernels.dispose();
   });
 });
+
+class ManyClient extends ListedClient {
+  async environments(): Promise<IEnvironment[]> {
+    return Array.from({ length: 1000 }, (_, i) => ({
+      ...env(`env-${String(i).padStart(4, '0')}`, false),
+      modified: Date.now() / 1000 - 7200
+    }));
+  }
+}
+
+describe('a long environments list', () => {
+  it('renders only the rows in view and moves the focus with the keys', async () => {
+    const client = new ManyClient();
+    const environments = new EnvironmentsModel(client);
+    const tasks = new TasksModel(client, null, 60000);
+    const source = new SpecSource();
+    source.set([]);
+    const kernels = new KernelSpecsModel(source);
+    const sidebar = new EnvironmentsSidebar(
+      environments,
+      tasks,
+      kernels,
+      actions,
+      trans
+    );
+    Widget.attach(sidebar, document.body);
+    await environments.refresh();
+    await settle();
+
+    const rows = () => [
+      ...sidebar.node.querySelectorAll<HTMLElement>('li.jp-EnvManager-env')
+    ];
+    // 1,000 environments, a screenful of rows in the DOM.
+    expect(rows().length).toBeGreaterThan(0);
+    expect(rows().length).toBeLessThan(30);
+    const first = rows()[0];
+    expect(first.getAttribute('aria-setsize')).toBe('1000');
+    expect(first.getAttribute('aria-posinset')).toBe('1');
+    expect(first.querySelector('.jp-EnvManager-changed')?.textContent).toBe(
+      'changed 2 h ago'
+    );
+    // One row is in the tab order.
+    expect(rows().filter(row => row.tabIndex === 0)).toHaveLength(1);
+
+    first.focus();
+    first.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'End', bubbles: true })
+    );
+    await settle();
+    const focused = document.activeElement as HTMLElement;
+    expect(focused.getAttribute('data-env-name')).toBe('env-0999');
+    expect(focused.tabIndex).toBe(0);
+    expect(rows().length).toBeLessThan(30);
+
+    focused.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'ArrowUp', bubbles: true })
+    );
+    await settle();
+    expect(
+      (document.activeElement as HTMLElement).getAttribute('data-env-name')
+    ).toBe('env-0998');
+
+    Widget.detach(sidebar);
+    sidebar.dispose();
+    tasks.dispose();
+    kernels.dispose();
+  });
+});
