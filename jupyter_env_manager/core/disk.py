@@ -152,5 +152,11 @@ def environments_usage(
 
 
 def forget(prefixes: Iterable[Path], cache: InodeCache = inode_cache) -> None:
+    """Drop every size cached for `prefixes` (they were removed): the inode maps here
+    and the listing's `size_bytes` cache."""
+    from . import discovery
+
     for prefix in prefixes:
         cache.forget(prefix)
+        with discovery._size_lock:
+            discovery._size_cache.pop(path_key(prefix), None)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from jupyter_core.paths import jupyter_data_dir
 
-from jupyter_env_manager.core import disk
+from jupyter_env_manager.core import discovery, disk
 from jupyter_env_manager.core.paths import path_key
 from tests.kernels.conftest import make_venv
 from tests.server.conftest import Api
@@ -48,6 +48,9 @@ async def test_removal_takes_history_sizes_and_kernelspecs_and_nothing_else(
     assert ours and any("vb" in n for n in written)
     code, report = await api.call("GET", "disk")
     assert code == 200
+    code, listed = await api.call("GET", "environments", params={"sizes": "true"})
+    assert code == 200 and all(e["size_bytes"] for e in listed)
+    assert path_key(removal_dirs.venvs / "va") in discovery._size_cache
     cached = set(disk.inode_cache.cached_prefixes())
     assert {path_key(removal_dirs.venvs / n) for n in ("va", "vb")} <= cached
 
@@ -67,6 +70,8 @@ async def test_removal_takes_history_sizes_and_kernelspecs_and_nothing_else(
     assert not any((kernels / n).exists() for n in ours)
     cached = set(disk.inode_cache.cached_prefixes())
     assert path_key(removal_dirs.venvs / "va") not in cached
+    assert path_key(removal_dirs.venvs / "va") not in discovery._size_cache
+    assert path_key(removal_dirs.venvs / "vb") in discovery._size_cache
     assert path_key(removal_dirs.venvs / "vb") in cached
     assert {
         "vb": tree_snapshot(removal_dirs.venvs / "vb"),
