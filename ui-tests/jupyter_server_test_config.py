@@ -41,6 +41,8 @@ c.EnvManager.venvs_dir = str(_state / "venvs")
 c.EnvManager.envs_dirs = [str(_state / "envs")]
 c.EnvManager.locks_dir = str(_state / "locks")
 c.EnvManager.rattler_cache_dir = str(_state / "rattler-cache")
+# lifecycle.spec.ts: an environment users may use but not change.
+c.EnvManager.protected_environments = ["jem-galata-protected"]
 c.EnvManagerApp.tasks_db = str(_state / "tasks.sqlite")
 # No conda channel is reachable on CI; do not try to index one at start.
 c.EnvManagerApp.warm_search_index = False

@@ -106,6 +106,48 @@ test.describe('environment lifecycle', () => {
     }
   });
 
+  test('a protected environment is badged read-only and offers no rollback', async ({
+    page,
+    request
+  }) => {
+    const name = 'jem-galata-protected'; // EnvManager.protected_environments
+    const prefix = path.join(stateFolder(), 'venvs', name);
+    try {
+      const env = await createOverRest(request, {
+        name,
+        engine: 'uv',
+        packages: ['six==1.16.0']
+      });
+      expect(env.prefix).toBe(prefix);
+      const refused = await request.post(
+        `${API}/environments/${name}/packages`,
+        { data: { action: 'install', packages: ['six==1.17.0'] } }
+      );
+      expect(refused.status()).toBe(403);
+
+      const panel = await refreshedSidebar(page);
+      const item = envItem(panel, name);
+      const badge = item.locator('.jp-EnvManager-readOnly');
+      await expect(badge).toHaveText('read-only');
+      await expect(badge).toHaveAttribute('title', /protected_environments/);
+      await item
+        .getByRole('button', { name: `Show packages of ${name}` })
+        .click();
+      const view = page.locator(
+        `.jp-EnvManager-packagesView:visible[id="jp-env-manager-packages-${name}"]`
+      );
+      await view.getByRole('tab', { name: 'History' }).click();
+      const history = view.locator('.jp-EnvManager-tab-history');
+      await expect(history.locator('[data-revision="0"]')).toContainText(
+        'create'
+      );
+      await expect(history.locator('.jp-EnvManager-rollBack')).toHaveCount(0);
+    } finally {
+      // Removal is refused for a protected env, by design: take its folder away.
+      fs.rmSync(prefix, { recursive: true, force: true });
+    }
+  });
+
   test('see disk use and clean the caches after a preview', async ({
     page,
     request
