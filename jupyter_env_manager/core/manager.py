@@ -264,10 +264,22 @@ class EnvManager(LoggingConfigurable):
     # -- lookups ------------------------------------------------------------
 
     def _with_protection(self, env: Environment) -> Environment:
+        if self._interrupted(env):
+            env = dataclasses.replace(env, needs_repair=True)
         reason = readonly.read_only_reason(env, self.protected_environments)
         if reason is None:
             return env
         return dataclasses.replace(env, read_only=True, read_only_reason=reason)
+
+    def _interrupted(self, env: Environment) -> bool:
+        """A journal nobody is working on: a change that was cut short."""
+        if not has_journal(env.prefix):
+            return False
+        try:
+            self.locks.check_free(str(env.prefix))
+        except EnvironmentBusy:
+            return False  # the change is running now
+        return True
 
     def list(self, *, with_sizes: bool = False) -> list[Environment]:
         """Every usable environment; ones still being built are not usable yet."""

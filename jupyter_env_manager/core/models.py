@@ -29,6 +29,10 @@ class Environment:
     #: Usable (as a kernel too) but never changed from here; the reason says why.
     read_only: bool = False
     read_only_reason: str | None = None
+    #: A change to it was cut short and not undone yet (its journal is left and no
+    #: operation holds it): the next operation on it, or the next server start,
+    #: puts its packages back as they were.
+    needs_repair: bool = False
     #: When its packages last changed (seconds since the epoch): the mtime of
     #: conda-meta/ (conda) or site-packages/ (venv); None when unreadable.
     modified: float | None = None

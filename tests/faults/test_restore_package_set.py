@@ -151,6 +151,9 @@ def test_a_journal_whose_tool_still_runs_keeps_the_env_busy_until_it_exits(tmp_p
         tool.kill()
         tool.wait()
     manager.check_idle(env)  # the tool is gone: free, and the journal is undone
+    assert [e.needs_repair for e in manager.list() if e.name == "env"] == [True]
+    assert manager.get("env").to_json()["needs_repair"] is True
     assert asyncio.run(manager.repair(env))
     assert read_journal(env.prefix) is None
+    assert manager.get("env").needs_repair is False
     assert engine.package_set(env.prefix).versions() == {"alpha": "1.0"}
