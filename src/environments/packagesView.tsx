@@ -122,6 +122,7 @@ function PackagesTable(props: {
       </div>
       <div
         className="jp-EnvManager-pkgViewport"
+        role="rowgroup"
         tabIndex={0}
         ref={node => {
           if (
@@ -140,7 +141,7 @@ function PackagesTable(props: {
         <div
           className="jp-EnvManager-pkgSpacer"
           style={{ height: packages.length * ROW_HEIGHT }}
-          role="rowgroup"
+          role="none"
         >
           {rows}
         </div>

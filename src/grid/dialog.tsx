@@ -280,12 +280,13 @@ export class GridSearchBody
 
   /** Ask the server to parse the typed fields; only the latest answer counts. */
   private _askPreview(): void {
-    window.clearTimeout(this._previewTimer);
     const typed = typedFields(this._form.values, this.inspection.parameters);
     const key = JSON.stringify(typed);
+    // Typing elsewhere in the form leaves the pending preview alone.
     if (key === this._previewKey) {
       return;
     }
+    window.clearTimeout(this._previewTimer);
     this._previewKey = key;
     this._preview = null;
     this._previewTimer = window.setTimeout(() => {

@@ -309,6 +309,7 @@ function GridDetail(props: {
         <div
           className="jp-EnvManager-progress"
           role="progressbar"
+          aria-label={trans.__('Runs done')}
           aria-valuemin={0}
           aria-valuemax={grid.total}
           aria-valuenow={grid.done}

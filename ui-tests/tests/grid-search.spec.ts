@@ -721,6 +721,9 @@ test('start a grid search from the Environments sidebar', async ({
   const xValues = page.locator('.jp-Dialog #jem-grid-param-x');
   await expect(xValues).toBeVisible();
   await xValues.fill('1, 2');
+  await expect(page.locator('.jp-Dialog .jp-EnvManager-gridPoints')).toHaveText(
+    '2 runs'
+  );
   await page.locator('.jp-Dialog #jem-grid-metric').fill('y');
   await page
     .locator('.jp-Dialog #jem-grid-target')
