@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import history
 from .conda_prefix import append_history, read_history, read_records
+from .engines.rattler_install import settles
 from .engines.venv_state import write_requested
 from .errors import EnvManagerError, PackagesNotFound
 from .models import ChangePlan, Environment, ProgressCallback, ProgressEvent, ignore_progress
@@ -32,9 +33,6 @@ if TYPE_CHECKING:
     from .manager import EnvManager
 
 COMMAND = "jupyter-env-manager"
-#: py-rattler finishes work on its own threads just after an awaited call returns, and
-#: aborts the interpreter if it exits in that window (see rattler_install.settles).
-_RATTLER_SETTLE_SECONDS = 0.05
 
 
 def _current_state(records: list[dict[str, Any]]) -> dict[str, history.Dist]:
@@ -105,6 +103,7 @@ async def _channel_records(engine: Any, wanted: list[history.Dist]) -> dict[str,
     return found
 
 
+@settles
 async def target_records(
     engine: Any, prefix: Path, target: history.Revision, packages_dirs: list[Path]
 ) -> list[dict[str, Any]]:
@@ -154,7 +153,6 @@ async def rollback(
         if rattler is not None and preview.changes:
             # A preview that could not be carried out would mislead: find every build now.
             await target_records(rattler, env.prefix, target, _packages_dirs(manager, rattler))
-            await asyncio.sleep(_RATTLER_SETTLE_SECONDS)
         return preview
     if not preview.changes:
         return ChangePlan(changes=(), dry_run=False)
@@ -180,10 +178,7 @@ async def rollback(
                 False, progress, stage="rollback",
             )  # fmt: skip
         else:
-            try:
-                await _rattler_rollback(manager, rattler, env, target, progress)
-            finally:
-                await asyncio.sleep(_RATTLER_SETTLE_SECONDS)
+            await _rattler_rollback(manager, rattler, env, target, progress)
     return ChangePlan(changes=preview.changes, dry_run=False)
 
 
@@ -193,6 +188,7 @@ def _packages_dirs(manager: EnvManager, rattler: Any) -> list[Path]:
     return [rattler.packages_dir, *conda_pkgs_dirs(os.environ, manager.locations().root_prefix)]
 
 
+@settles
 async def _rattler_rollback(
     manager: EnvManager, rattler: Any, env: Environment, target: history.Revision,
     progress: ProgressCallback,
