@@ -142,6 +142,10 @@ class EnvironmentLocks:
         finally:
             os.close(fd)  # closing the descriptor releases the flock
 
+    def holds(self, key: str) -> bool:
+        """True when the running task reserved `key` (in either mode)."""
+        return key in _HELD.get({})
+
     def check_free(self, key: str, *, label: str | None = None, shared: bool = False) -> None:
         """Raise EnvironmentBusy now if `hold(key, shared=shared)` would have to wait."""
         if _held(key, shared):

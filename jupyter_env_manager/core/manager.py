@@ -558,7 +558,8 @@ class EnvManager(LoggingConfigurable):
         self, source: str, name: str, *, progress: ProgressCallback = ignore_progress
     ) -> Environment:
         original = self.get(source)
-        await self.repair(original, progress)
+        if not self.locks.holds(str(original.prefix)):  # a REST clone repaired it already
+            await self.repair(original, progress)
         chosen = self.engine_for(original)
         prefix = self._check_new_name(name, original.kind)
         # The source only has to hold still: other readers may share it, changes wait.

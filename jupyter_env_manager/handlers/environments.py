@@ -130,6 +130,8 @@ class CloneHandler(EnvManagerHandler):
         body = self.json_body({"name"})
         new_name = required_str(body, "name")
         source = self.manager.get(name)
+        # Undo a cut-short change first: the task holds the source shared, too late.
+        await self.manager.repair(source)
         self.manager.check_idle(source, reading=True)
         _chosen, prefix = self.manager.check_new_environment(
             new_name, None, EnvSpec(), kind=source.kind

@@ -220,3 +220,32 @@ def test_sixty_reads_at_once_while_a_create_and_a_grid_run_all_answer_200(server
         time.sleep(0.2)
         _, state = server.call("GET", f"env-manager/api/grids/{grid['grid_id']}")
     assert state["state"] == "finished" and state["counts"]["ok"] == 4, state
+
+
+def test_a_clone_of_an_env_left_mid_change_clones_it_as_it_was(server):
+    """A CLI killed mid-install leaves a journal while the server runs: a REST clone
+    undoes the cut-short change first (the clone task holds the source shared, too late
+    to), then copies the old package set."""
+    from jupyter_env_manager.core.engines.install_journal import Journal, write_journal
+    from jupyter_env_manager.core.package_set import read_package_set
+
+    code, task = create(server, "src", "small")()
+    assert wait_task(server, task["id"])["status"] == "succeeded"
+    prefix = envs_dir(server) / "src"
+    before = read_package_set(prefix, "conda")
+    code, task = server.call("POST", "env-manager/api/environments/src/packages",
+                             {"action": "install", "packages": ["bulk"]})  # fmt: skip
+    assert wait_task(server, task["id"])["status"] == "succeeded"
+    write_journal(prefix, Journal(operation="install", engine="rattler", before=before))
+    code, env = server.call("GET", "env-manager/api/environments/src")
+    assert env["needs_repair"] is True
+
+    code, task = server.call("POST", "env-manager/api/environments/src/clone", {"name": "dup"})
+    assert code == 202, task
+    assert wait_task(server, task["id"])["status"] == "succeeded"
+    for name in ("src", "dup"):
+        code, packages = server.call("GET", f"env-manager/api/environments/{name}/packages")
+        assert [p["name"] for p in packages] == ["small"], (name, packages)
+    assert bulk_count(prefix) == 0
+    code, env = server.call("GET", "env-manager/api/environments/src")
+    assert env["needs_repair"] is False
