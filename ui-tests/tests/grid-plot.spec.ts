@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { API } from './helpers';
+import { API, screenshot } from './helpers';
 
 function notebook(parameters: string, body: string): string {
   const cell = (source: string, tags: string[] = []) => ({
@@ -84,6 +84,8 @@ test('a log-spaced sweep is plotted on a log axis, switchable', async ({
     'aria-label',
     /^lr: 0\.0001; loss: 4; run: 0; duration \(s\): [\d.]+$/
   );
+
+  await screenshot(view, 'grid-plot-log-axis.png');
 
   // Switched off, the same axis is linear.
   await logX.uncheck();

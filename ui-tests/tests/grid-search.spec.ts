@@ -754,6 +754,7 @@ test('start a grid search from the Environments sidebar', async ({
   await page.evaluate(() => {
     window.jupyterapp.shell.activateById('jp-env-manager-sidebar');
   });
+  await screenshot(section, 'sidebar-grid-searches.png');
   await entry.getByRole('button').click();
   await expect(view.locator('.jp-EnvManager-gridDetail')).toHaveAttribute(
     'data-grid-id',

@@ -66,7 +66,10 @@ test('pin from the toolbar, lose the environment, recreate it from the notebook'
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog.locator('select')).toHaveValue(name);
     await dialog.getByRole('button', { name: 'OK' }).click();
-    await expect(indicator).toHaveAttribute('data-state', 'match');
+    // Writing the pin reads the environment's packages: seconds on a busy machine.
+    await expect(indicator).toHaveAttribute('data-state', 'match', {
+      timeout: 30000
+    });
     const saved = await request.get(`/api/contents/${path}?content=1`);
     const pin = (await saved.json()).content.metadata.jupyter_env_manager.pin;
     expect(pin.environment.name).toBe(name);
