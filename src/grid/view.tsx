@@ -322,7 +322,8 @@ function GridDetail(props: {
             .filter(([, n]) => n)
             .map(([status, n]) => (
               <span key={status} className={statusClass(status)}>
-                {`${status} ${n}`}
+                {/* "pending" is the server's word for a run still queued. */}
+                {`${status === 'pending' ? 'queued' : status} ${n}`}
               </span>
             ))}
           <span className="jp-EnvManager-gridState">{grid.state}</span>

@@ -122,3 +122,55 @@ test('a log-spaced sweep is plotted on a log axis, switchable', async ({
     /^elapsed \d/
   );
 });
+
+test('three swept parameters are plotted as parallel coordinates', async ({
+  page,
+  request,
+  tmpPath
+}) => {
+  test.setTimeout(180000);
+  await page.contents.uploadContent(
+    notebook('a = 1\nb = 1\nc = "x"', 'score = a * 10 + b + (c == "y")'),
+    'text',
+    `${tmpPath}/three.ipynb`
+  );
+  const response = await request.post(`${API}/grids`, {
+    data: {
+      notebook: `${tmpPath}/three.ipynb`,
+      grid: { a: [1, 2], b: [1, 2], c: ['x', 'y'] },
+      kernel: 'python3',
+      metrics: ['score'],
+      goal: 'max'
+    }
+  });
+  expect(response.status()).toBe(202);
+  const grid = await response.json();
+  await page.evaluate(async id => {
+    await window.jupyterapp.commands.execute('env-manager:open-grids', {
+      grid: id
+    });
+  }, grid.grid_id);
+  const view = page.locator('#jp-env-manager-grids');
+  await expect(
+    view.locator('tbody .jp-EnvManager-runStatus.jp-mod-ok')
+  ).toHaveCount(8, { timeout: 120000 });
+
+  const plot = view.locator('.jp-EnvManager-gridPlot[data-kind="parallel"]');
+  await expect(plot).toHaveAttribute('data-rendered', 'true');
+  // One axis per parameter and one for the metric, in that order.
+  const axis = plot.locator('svg [aria-roledescription="axis"]').first();
+  await expect(axis).toHaveAttribute('aria-label', /X-axis/);
+  await expect(plot.locator('svg .role-axis-label text')).toContainText([
+    'a',
+    'b',
+    'c',
+    'score'
+  ]);
+  // One line per run.
+  await expect(plot.locator('svg .mark-line path')).toHaveCount(8);
+  // The other kind on offer is lines.
+  await view.locator('.jp-EnvManager-plotKind').selectOption('line');
+  await expect(
+    view.locator('.jp-EnvManager-gridPlot[data-kind="line"]')
+  ).toHaveAttribute('data-rendered', 'true');
+});
