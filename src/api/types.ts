@@ -66,6 +66,8 @@ export interface IEnvironment {
   /** Usable (as a kernel too) but not changed from here; absent on older servers. */
   read_only?: boolean;
   read_only_reason?: string | null;
+  /** A change was cut short (a killed server or CLI) and is not undone yet. */
+  needs_repair?: boolean;
   /** When its packages last changed (seconds since the epoch); absent on older servers. */
   modified?: number | null;
 }

@@ -227,6 +227,16 @@ function EnvironmentItem(props: {
             {trans.__('read-only')}
           </span>
         )}
+        {env.needs_repair && (
+          <span
+            className="jp-EnvManager-badge jp-EnvManager-needsRepair"
+            title={trans.__(
+              'A change to it was cut short; its next operation (or the next server start) puts its packages back as they were.'
+            )}
+          >
+            {trans.__('change cut short')}
+          </span>
+        )}
       </div>
       <div className="jp-EnvManager-envMeta">
         <span className="jp-EnvManager-python">

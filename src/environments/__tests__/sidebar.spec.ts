@@ -59,7 +59,11 @@ class ListedClient extends EnvManagerClient {
     };
   }
   async environments(): Promise<IEnvironment[]> {
-    return [env('ml', true), env('fresh', true), env('plain', false)];
+    return [
+      env('ml', true),
+      env('fresh', true),
+      { ...env('plain', false), needs_repair: true }
+    ];
   }
 }
 
@@ -152,6 +156,12 @@ describe('EnvironmentsSidebar', () => {
 
     expect(badge('plain').textContent).toBe('no kernel');
     expect(buttons('plain')).not.toContain('Notebook');
+
+    // A change cut short by a kill is said, on that row only.
+    const cutShort = (name: string) =>
+      item(name).querySelector('.jp-EnvManager-needsRepair');
+    expect(cutShort('plain')!.textContent).toBe('change cut short');
+    expect(cutShort('ml')).toBeNull();
 
     // The message is said once, above the list, not per environment.
     const notices = node.querySelectorAll('.jp-EnvManager-notice');
