@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import zmq.asyncio
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
@@ -133,6 +134,10 @@ class KernelPool:
         self._idle_timers: dict[PoolKey, asyncio.TimerHandle] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self.started_count = 0
+        #: One ZMQ context for every kernel of the pool, as jupyter_server shares one:
+        #: a kernel manager's own context starts an I/O thread per kernel, which cost
+        #: CPU for every run and grew the process's memory over long grids.
+        self._context: zmq.asyncio.Context | None = None
 
     def spec_manager(self, fork: bool) -> KernelSpecManager:
         if self._ksm is None:
@@ -150,8 +155,12 @@ class KernelPool:
         self._forking_ksm = None
 
     async def _start_once(self, kernel_name: str, cwd: str, fork: bool) -> PooledKernel:
+        if self._context is None:
+            self._context = zmq.asyncio.Context()
         km = AsyncKernelManager(
-            kernel_name=kernel_name, kernel_spec_manager=self.spec_manager(fork)
+            kernel_name=kernel_name,
+            kernel_spec_manager=self.spec_manager(fork),
+            context=self._context,
         )
         started = time.monotonic()
         # The kernel's own stderr only carries startup warnings; run output goes over iopub.
@@ -263,6 +272,9 @@ class KernelPool:
             self._idle_timers.clear()
         if self._closing:
             await asyncio.gather(*list(self._closing), return_exceptions=True)
+        if self._context is not None and not keep_warm and not self._spares:
+            self._context.destroy(linger=0)
+            self._context = None
         if self._forked and not keep_warm:
             self._forked = False
             await asyncio.to_thread(close_templates)

@@ -50,7 +50,7 @@ from .plan import GridPlan
 from .provision import ProvisionRequest
 from .results import best_parameters, import_table_libraries, results_frame, write_results
 from .store import FINAL_STATUSES, GridStore
-from .warm_cluster import Lease, WarmCluster
+from .warm_cluster import Lease, WarmCluster, start_local_cluster
 from .worker import RunRequest, begin_grid, cancel_grid, close_pool, event_topic, run_point
 
 if TYPE_CHECKING:
@@ -156,7 +156,9 @@ class GridSearch:
         self._cancel_requested = False
         self._consumer: asyncio.Task[None] | None = None
         self._client: Any = None
-        self._submitted: list[Any] = []
+        #: Task key -> future of each run not yet handled (handled ones are dropped, so
+        #: Dask forgets their outcomes: a 1,000-point grid holds no 1,000 notebooks).
+        self._submitted: dict[str, Any] = {}
 
     # -- construction ---------------------------------------------------------
 
@@ -260,7 +262,7 @@ class GridSearch:
         )
 
     async def _start_client(self, n_runs: int) -> tuple[Any, Any]:
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         if self.scheduler_address:
             client = await Client(self.scheduler_address, asynchronous=True)
@@ -272,16 +274,7 @@ class GridSearch:
                 self.workers or default_workers(), processes=self.worker_processes
             )
             return self._lease.client, None
-        cluster = await LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=self.worker_processes,
-            asynchronous=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-        client = await Client(cluster, asynchronous=True)
-        return client, cluster
+        return await start_local_cluster(n_workers, self.worker_processes)
 
     def _provision_request(self) -> dict[str, Any] | None:
         """What workers need to build the grid's environment: its pin, when the pin is of
@@ -374,12 +367,13 @@ class GridSearch:
             keys[key] = (index, attempt)
             request = self._request(by_index[index], attempt)
             future = client.submit(run_point, request, notebook, key=key, pure=False)
-            self._submitted.append(future)
+            self._submitted[key] = future
             return future
 
         futures = as_completed([submit(index, 1) for index in sorted(by_index)])
         async for future in futures:
-            index, attempt = keys[future.key]
+            index, attempt = keys.pop(future.key)
+            self._submitted.pop(future.key, None)
             if future.status == "cancelled":
                 continue
             if future.status == "error":
@@ -390,6 +384,8 @@ class GridSearch:
                 }
             else:
                 outcome = await future
+            future.release()
+            del future
             status = outcome["status"]
             if status == "cancelled":
                 continue
@@ -412,7 +408,7 @@ class GridSearch:
     async def _stop_workers(self, client: Any) -> None:
         try:
             # Queued tasks first, so none starts after the running ones are killed.
-            await client.cancel(self._submitted)
+            await client.cancel(list(self._submitted.values()))
             await client.run(cancel_grid, self.grid_id, on_error="return")
         except Exception as error:  # noqa: BLE001 - workers may already be gone
             log.debug("cancel on workers failed: %s", error)
@@ -424,7 +420,7 @@ class GridSearch:
             self.store.reset_failed(self.grid_id)
         runs = self.store.unfinished_runs(self.grid_id)
         self._cancel_requested = False
-        self._submitted = []
+        self._submitted = {}
         self.executed = 0
         self.state = "running"
         self.store.set_grid_status(self.grid_id, "running")
