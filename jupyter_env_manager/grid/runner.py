@@ -17,9 +17,10 @@ same tasks go to an existing cluster, whose workers need this package and the
 kernel. Where the environment is missing, workers build it from the pin kept beside
 the results (`provision`, on by default; see `grid/provision.py`): once per
 machine, verified by fingerprint; `provision=False` leaves such workers to refuse.
-The Dask scheduler keeps nothing on disk, so the store is the truth: runs
-are marked `running` when a worker reports the start (a worker event), and final
-outcomes are written once by the coordinator.
+A server passes a `WarmCluster`: its local cluster and kernel templates then live
+on between grids (see `grid/warm_cluster.py`). The Dask scheduler keeps nothing on
+disk, so the store is the truth: runs are marked `running` when a worker reports
+the start (a worker event), and final outcomes are written once by the coordinator.
 
 Failures: a run whose kernel died is resubmitted on a fresh kernel; a task lost
 with its worker is rescheduled by Dask (up to `distributed.scheduler.allowed-failures`),
