@@ -294,9 +294,11 @@ test.describe('jupyter-env-manager', () => {
         .getByRole('button', { name: `New notebook in ${envName}` })
         .click();
       await page.waitForSelector('.jp-NotebookPanel:visible');
+      // The session is made once the kernel process is launched: on a loaded
+      // 2-core machine that took over 30 s twice (alone: about 3 s).
       await expect(
         page.locator('.jp-NotebookPanel:visible .jp-KernelName')
-      ).toHaveText(spec.spec.display_name, { timeout: 30000 });
+      ).toHaveText(spec.spec.display_name, { timeout: 90000 });
       await page.notebook.setCell(0, 'code', 'import sys; print(sys.prefix)');
       await page.notebook.runCell(0);
       await expect
