@@ -34,6 +34,7 @@ BENCHES = [
     ("cli", "bench_cli.py", []),
     ("grid", "bench_grid.py", []),
     ("grid_server", "bench_grid_server.py", []),
+    ("reproduce", "bench_reproduce.py", []),
 ]
 
 
