@@ -34,6 +34,8 @@ def test_run_all_smoke_runs_every_bench_and_prints_one_row_per_goal():
         "CPU-bound 2-point grid",
         "grid fixed cost from the server",
         "server RSS growth",
+        "reproduce a rattler env from its lock",
+        "provision a grid worker from the lock",
     ):
         assert any(goal in m for m in measured), (goal, measured)
     # Every row has all seven columns and a yes/no verdict.
