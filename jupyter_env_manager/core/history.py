@@ -100,26 +100,12 @@ class Revision:
         }
 
 
-def _change(
-    name: str, old: str | None, new: str | None, source: PackageSource, newer
-) -> PackageChange:
-    action: ChangeAction
-    if old is None:
-        action = "install"
-    elif new is None:
-        action = "remove"
-    elif old == new:
-        action = "reinstall"
-    else:
-        action = "update" if newer(new, old) else "downgrade"
-    return PackageChange(name, action, source, old, new)
-
 
 def _diff_versions(
     before: Mapping[str, str], after: Mapping[str, str], source: PackageSource, newer
 ) -> tuple[PackageChange, ...]:
     return tuple(
-        _change(name, before.get(name), after.get(name), source, newer)
+        PackageChange.between(name, before.get(name), after.get(name), source, newer)
         for name in sorted(set(before) | set(after))
         if before.get(name) != after.get(name)
     )

@@ -68,6 +68,23 @@ class PackageChange:
     old_version: str | None = None
     new_version: str | None = None
 
+    @classmethod
+    def between(
+        cls, name: str, old: str | None, new: str | None, source: PackageSource,
+        newer: Callable[[str, str], bool],
+    ) -> PackageChange:  # fmt: skip
+        """The change from version `old` to `new` (None: absent); `newer(a, b)` orders them."""
+        action: ChangeAction
+        if old is None:
+            action = "install"
+        elif new is None:
+            action = "remove"
+        elif old == new:
+            action = "reinstall"
+        else:
+            action = "update" if newer(new, old) else "downgrade"
+        return cls(name, action, source, old, new)
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -32,7 +32,6 @@ from ..errors import (
     PackagesNotFound,
 )
 from ..models import (
-    ChangeAction,
     ChangePlan,
     Environment,
     EnvSpec,
@@ -140,16 +139,7 @@ def _python_version(request: str | None) -> str | None:
 
 
 def _change(name: str, old: str | None, new: str | None) -> PackageChange:
-    action: ChangeAction
-    if old is None:
-        action = "install"
-    elif new is None:
-        action = "remove"
-    elif old == new:
-        action = "reinstall"
-    else:
-        action = "update" if pypi_newer(new, old) else "downgrade"
-    return PackageChange(name=name, action=action, source="pypi", old_version=old, new_version=new)
+    return PackageChange.between(name, old, new, "pypi", pypi_newer)
 
 
 def diff_plan(before: Sequence[Package], after: Sequence[Package], *, dry_run: bool) -> ChangePlan:
