@@ -13,7 +13,8 @@ import {
   openNewEnvironmentDialog,
   refreshedSidebar,
   removeQuietly,
-  uniqueName
+  uniqueName,
+  parametersNotebook
 } from './helpers';
 
 /** The serious and critical violations axe finds inside `selector`. */
@@ -30,28 +31,6 @@ async function seriousViolations(
           .map(node => node.target.join(' '))
           .join(', ')}`
     );
-}
-
-function notebook(): string {
-  const cell = (source: string, tags: string[] = []) => ({
-    cell_type: 'code',
-    execution_count: null,
-    metadata: { tags },
-    outputs: [],
-    source
-  });
-  return JSON.stringify({
-    cells: [cell('lr = 0.1', ['parameters']), cell('loss = lr * lr')],
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3',
-        language: 'python'
-      }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
 }
 
 test('the panel, the dialogs and the views have no serious axe violations', async ({
@@ -93,7 +72,7 @@ test('the panel, the dialogs and the views have no serious axe violations', asyn
 
     // The grid dialogs, from the sidebar.
     await page.contents.uploadContent(
-      notebook(),
+      parametersNotebook('lr = 0.1', 'loss = lr * lr'),
       'text',
       `${tmpPath}/lr.ipynb`
     );

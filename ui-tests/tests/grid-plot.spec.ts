@@ -5,29 +5,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { API, screenshot } from './helpers';
-
-function notebook(parameters: string, body: string): string {
-  const cell = (source: string, tags: string[] = []) => ({
-    cell_type: 'code',
-    execution_count: null,
-    metadata: { tags },
-    outputs: [],
-    source
-  });
-  return JSON.stringify({
-    cells: [cell(parameters, ['parameters']), cell(body)],
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3',
-        language: 'python'
-      }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
-}
+import { API, screenshot, parametersNotebook } from './helpers';
 
 test('a log-spaced sweep is plotted on a log axis, switchable', async ({
   page,
@@ -36,7 +14,10 @@ test('a log-spaced sweep is plotted on a log axis, switchable', async ({
 }) => {
   test.setTimeout(180000);
   await page.contents.uploadContent(
-    notebook('lr = 0.1', 'import math\nloss = (math.log10(lr) + 2) ** 2'),
+    parametersNotebook(
+      'lr = 0.1',
+      'import math\nloss = (math.log10(lr) + 2) ** 2'
+    ),
     'text',
     `${tmpPath}/lr.ipynb`
   );
@@ -130,7 +111,10 @@ test('three swept parameters are plotted as parallel coordinates', async ({
 }) => {
   test.setTimeout(180000);
   await page.contents.uploadContent(
-    notebook('a = 1\nb = 1\nc = "x"', 'score = a * 10 + b + (c == "y")'),
+    parametersNotebook(
+      'a = 1\nb = 1\nc = "x"',
+      'score = a * 10 + b + (c == "y")'
+    ),
     'text',
     `${tmpPath}/three.ipynb`
   );

@@ -7,7 +7,8 @@ import {
   createOverRest,
   removeQuietly,
   screenshot,
-  uniqueName
+  uniqueName,
+  parametersNotebook
 } from './helpers';
 
 /**
@@ -27,35 +28,9 @@ async function expectRanked(
   await expect(table.locator('tbody td[data-metric="y"]')).toHaveText(yByRank);
 }
 
-/** A Python notebook: a `parameters`-tagged cell, then the given cells. */
-function notebook(parameters: string, ...body: string[]): string {
-  const cell = (source: string, tags: string[] = []) => ({
-    cell_type: 'code',
-    execution_count: null,
-    metadata: { tags },
-    outputs: [],
-    source
-  });
-  return JSON.stringify({
-    cells: [
-      cell(parameters, ['parameters']),
-      ...body.map(source => cell(source))
-    ],
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3',
-        language: 'python'
-      }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
-}
-
 /** Parameters cell `x = 1` (tagged "parameters"), then `y = x * x`. */
 function squareNotebook(): string {
-  return notebook('x = 1', 'y = x * x');
+  return parametersNotebook('x = 1', 'y = x * x');
 }
 
 interface IGridSummary {
@@ -271,7 +246,7 @@ test('cancel a running grid, then resume it to the end', async ({
   test.setTimeout(300000);
   // Every run takes seconds: the grid is still running when Cancel is clicked.
   await page.contents.uploadContent(
-    notebook('x = 1', 'import time\ntime.sleep(4)\ny = x * 10'),
+    parametersNotebook('x = 1', 'import time\ntime.sleep(4)\ny = x * 10'),
     'text',
     `${tmpPath}/slow.ipynb`
   );
@@ -348,7 +323,7 @@ test('re-run the failed run of a grid', async ({ page, request, tmpPath }) => {
   test.setTimeout(300000);
   // Each execution appends its x to a log beside the notebook; x=2 always fails.
   await page.contents.uploadContent(
-    notebook(
+    parametersNotebook(
       'x = 1',
       [
         'import time',
@@ -437,7 +412,7 @@ test('a grid over two parameters plots a heatmap', async ({
 }) => {
   test.setTimeout(180000);
   await page.contents.uploadContent(
-    notebook('a = 1\nb = 1', 'score = a * 10 + b'),
+    parametersNotebook('a = 1\nb = 1', 'score = a * 10 + b'),
     'text',
     `${tmpPath}/two.ipynb`
   );
@@ -631,7 +606,7 @@ test('a refused start keeps the form; "Run in" offers only launchable environmen
     // The notebook changes while the dialog is open: `x` is no parameter any
     // more, which only the server can know.
     await page.contents.uploadContent(
-      notebook('z = 1', 'y = z'),
+      parametersNotebook('z = 1', 'y = z'),
       'text',
       `${tmpPath}/square.ipynb`
     );
