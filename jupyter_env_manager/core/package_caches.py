@@ -123,9 +123,11 @@ def uv_cache_dir(uv: str | None, environ: Mapping[str, str]) -> Path | None:
     if not uv:
         return None
     try:
+        # uv colours the path when FORCE_COLOR is set (Playwright's servers, some CI).
         done = subprocess.run(
-            [uv, "cache", "dir"], capture_output=True, text=True, timeout=30, check=False
-        )
+            [uv, "cache", "dir", "--color", "never"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         return None
     text = done.stdout.strip()

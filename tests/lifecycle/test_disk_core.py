@@ -84,3 +84,18 @@ def test_clean_refuses_while_an_environment_is_changed(tmp_path: Path, monkeypat
     done = disk_report.clean(manager, dry_run=False)
     assert not (tmp_path / "rattler" / "pkgs" / "unused-1.0-h0_0").exists()
     assert done["freed_bytes"] > 0
+
+
+def test_the_uv_cache_is_found_where_uv_says_even_with_forced_colours(monkeypatch):
+    """Playwright's servers (and some CIs) set FORCE_COLOR: uv then colours what it
+    prints, and a coloured path names no folder."""
+    from jupyter_env_manager.core.info import uv_binary
+
+    uv = uv_binary()
+    if uv is None:
+        pytest.skip("uv is not installed")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    environ = {k: v for k, v in os.environ.items() if k != "UV_CACHE_DIR"}
+    found = package_caches.uv_cache_dir(uv, environ)
+    assert found is not None and "\x1b" not in str(found)
+    assert found.is_absolute()
