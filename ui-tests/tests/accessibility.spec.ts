@@ -1,6 +1,7 @@
 /**
- * axe-core over the extension's views: the Environments sidebar, the
- * New-environment and grid dialogs, an environment's view and the grid view
+ * axe-core over the extension's views: the Environments sidebar (with its
+ * Disk section), the New-environment, export, clone, clean-up and grid
+ * dialogs, an environment's view (packages and history) and the grid view
  * (with its Vega-Lite plot). No serious or critical violation is allowed.
  */
 import AxeBuilder from '@axe-core/playwright';
@@ -69,6 +70,60 @@ test('the panel, the dialogs and the views have no serious axe violations', asyn
         `[id="jp-env-manager-packages-${encodeURIComponent(name)}"]`
       )
     ).toEqual([]);
+
+    // The same view's History tab.
+    await view.getByRole('tab', { name: 'History' }).click();
+    await expect(
+      view.locator('.jp-EnvManager-tab-history [data-revision="0"]')
+    ).toBeVisible({ timeout: 30000 });
+    expect(
+      await seriousViolations(
+        page,
+        `[id="jp-env-manager-packages-${encodeURIComponent(name)}"]`
+      )
+    ).toEqual([]);
+
+    // The export and clone dialogs of the environment's row.
+    await page.evaluate(() => {
+      window.jupyterapp.shell.activateById('jp-env-manager-sidebar');
+    });
+    await envItem(panel, name)
+      .getByRole('button', { name: `Export ${name}` })
+      .click();
+    await expect(page.locator('.jp-Dialog #jem-export-format')).toBeVisible();
+    expect(await seriousViolations(page, '.jp-Dialog')).toEqual([]);
+    await page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: 'Cancel' })
+      .click();
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+    await envItem(panel, name)
+      .getByRole('button', { name: `Clone ${name}` })
+      .click();
+    await expect(page.locator('.jp-Dialog input')).toBeVisible();
+    expect(await seriousViolations(page, '.jp-Dialog')).toEqual([]);
+    await page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: 'Cancel' })
+      .click();
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+
+    // The Disk section and its clean-up preview.
+    const disk = panel.locator('.jp-EnvManager-disk');
+    await disk.getByRole('button', { name: 'Show disk use' }).click();
+    await expect(disk.locator(`tr[data-env-name="${name}"]`)).toBeVisible({
+      timeout: 60000
+    });
+    expect(await seriousViolations(page, '.jp-EnvManager-disk')).toEqual([]);
+    await disk.getByRole('button', { name: 'Clean up…' }).click();
+    await expect(page.locator('.jp-Dialog')).toBeVisible({ timeout: 60000 });
+    expect(await seriousViolations(page, '.jp-Dialog')).toEqual([]);
+    // A preview with items asks (Cancel); an empty one only says so (OK).
+    await page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: /^(Cancel|OK)$/ })
+      .click();
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
 
     // The grid dialogs, from the sidebar.
     await page.contents.uploadContent(
