@@ -120,8 +120,11 @@ def test_a_venv_goes_back_to_its_recorded_pins(tmp_path, wheelhouse):
     assert recorded.versions() == {"tiny-pkg": "1.2"}
 
 
-def test_a_journal_whose_tool_still_runs_keeps_the_env_busy_until_it_exits(tmp_path, channel):
+def test_a_journal_whose_tool_still_runs_keeps_the_env_busy_until_it_exits(
+    tmp_path, channel, monkeypatch
+):
     """conda outlives a killed server: its env must not be undone under it."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # its ~/.conda/environments.txt
     import subprocess
     from dataclasses import replace
 
