@@ -321,11 +321,7 @@ function EnvironmentsPanel(props: {
 }): JSX.Element {
   const { environments: model, tasks, kernels, trans, actions } = props;
   const kernelsInfo = model.info?.kernels;
-  const busy = new Set(
-    tasks.tasks
-      .filter(task => task.status === 'running' || task.status === 'queued')
-      .map(task => task.environment)
-  );
+  const busy = tasks.busyEnvironments;
   const shown = model.filtered;
   return (
     <div className="jp-EnvManager-panelBody">

@@ -80,6 +80,15 @@ export class TasksModel {
     return [...this._tasks.values()].sort((a, b) => b.created - a.created);
   }
 
+  /** The environments a queued or running task is working on. */
+  get busyEnvironments(): ReadonlySet<string> {
+    return new Set(
+      this.tasks
+        .filter(task => !isFinished(task.status))
+        .map(task => task.environment)
+    );
+  }
+
   get(id: string): ITask | undefined {
     return this._tasks.get(id);
   }

@@ -234,6 +234,7 @@ describe('TasksModel', () => {
 
     let now = model.get(started.id)!;
     expect(now.status).toBe('running');
+    expect([...model.busyEnvironments]).toEqual(['demo']);
     expect(now.stage).toBe('solve');
     expect(now.fraction).toBe(0.2);
     expect(now.log).toEqual(['Resolved 3 packages']);
@@ -250,6 +251,7 @@ describe('TasksModel', () => {
     await new Promise(resolve => setTimeout(resolve, 0));
 
     expect(finished).toEqual([record]);
+    expect(model.busyEnvironments.size).toBe(0);
     now = model.get(started.id)!;
     expect(now.log).toHaveLength(2);
     // Late events of a finished task change nothing.
