@@ -1,8 +1,8 @@
 /**
  * axe-core over the extension's views: the Environments sidebar (with its
- * Disk section), the New-environment, export, clone, clean-up and grid
- * dialogs, an environment's view (packages and history) and the grid view
- * (with its Vega-Lite plot). No serious or critical violation is allowed.
+ * Disk section), the New-environment, export, clone, package-change plan,
+ * clean-up and grid dialogs, an environment's view (packages and history)
+ * and the grid view (with its Vega-Lite plot). No serious or critical violation is allowed.
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
@@ -42,7 +42,7 @@ test('the panel, the dialogs and the views have no serious axe violations', asyn
   test.setTimeout(240000);
   const name = uniqueName('galata-a11y');
   try {
-    await createOverRest(request, { name, engine: 'uv' });
+    await createOverRest(request, { name, engine: 'uv', packages: ['six'] });
     const panel = await refreshedSidebar(page);
     await expect(envItem(panel, name)).toBeVisible({ timeout: 30000 });
     expect(await seriousViolations(page, '#jp-env-manager-sidebar')).toEqual(
@@ -70,6 +70,22 @@ test('the panel, the dialogs and the views have no serious axe violations', asyn
         `[id="jp-env-manager-packages-${encodeURIComponent(name)}"]`
       )
     ).toEqual([]);
+
+    // A package change's preview (the plan dialog), cancelled.
+    await view.locator('.jp-EnvManager-pkgFilter').fill('six');
+    await view.getByRole('button', { name: 'Remove six' }).click();
+    await expect(
+      page.locator('.jp-Dialog tr[data-action="remove"]', {
+        hasText: 'six'
+      })
+    ).toBeVisible({ timeout: 60000 });
+    expect(await seriousViolations(page, '.jp-Dialog')).toEqual([]);
+    await page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: 'Cancel' })
+      .click();
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+    await view.locator('.jp-EnvManager-pkgFilter').fill('');
 
     // The same view's History tab.
     await view.getByRole('tab', { name: 'History' }).click();
