@@ -42,7 +42,7 @@ from pathlib import Path
 
 from . import conda_config
 from .models import Environment
-from .paths import path_key, unique_paths
+from .paths import file_stats, path_key, unique_paths
 from .site_packages import package_set_stamp
 
 ENGINE_MARKER = ".jupyter-env-manager.json"
@@ -302,28 +302,14 @@ _size_lock = threading.Lock()
 def _walk_size(prefix: Path) -> int:
     total = 0
     seen: set[tuple[int, int]] = set()
-    stack = [os.fspath(prefix)]
-    while stack:
-        try:
-            entries = os.scandir(stack.pop())
-        except OSError:
-            continue
-        with entries:
-            for entry in entries:
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                        continue
-                    stat = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                # conda hard-links files from its package cache; count each inode once.
-                if stat.st_nlink > 1:
-                    ident = (stat.st_dev, stat.st_ino)
-                    if ident in seen:
-                        continue
-                    seen.add(ident)
-                total += stat.st_size
+    for stat in file_stats(prefix):
+        # conda hard-links files from its package cache; count each inode once.
+        if stat.st_nlink > 1:
+            ident = (stat.st_dev, stat.st_ino)
+            if ident in seen:
+                continue
+            seen.add(ident)
+        total += stat.st_size
     return total
 
 

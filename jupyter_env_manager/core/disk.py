@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .models import Environment
-from .paths import path_key
+from .paths import file_stats, path_key
 from .site_packages import package_set_stamp
 
 Inode = tuple[int, int]
@@ -43,24 +43,7 @@ def disk_bytes(st: os.stat_result) -> int:
 
 def walk_inodes(root: Path) -> dict[Inode, int]:
     """Every file and symlink under `root` (not following links): inode -> disk bytes."""
-    found: dict[Inode, int] = {}
-    stack = [os.fspath(root)]
-    while stack:
-        try:
-            entries = os.scandir(stack.pop())
-        except OSError:
-            continue
-        with entries:
-            for entry in entries:
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                        continue
-                    st = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                found[(st.st_dev, st.st_ino)] = disk_bytes(st)
-    return found
+    return {(st.st_dev, st.st_ino): disk_bytes(st) for st in file_stats(root)}
 
 
 class InodeCache:

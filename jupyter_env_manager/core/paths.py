@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
@@ -23,3 +23,24 @@ def unique_paths(paths: Iterable[Path]) -> list[Path]:
             seen.add(key)
             result.append(path)
     return result
+
+
+def file_stats(root: str | os.PathLike[str]) -> Iterator[os.stat_result]:
+    """The stat of every file and symlink under `root`, links not followed; folders
+    that vanish or cannot be read mid-walk are passed over."""
+    stack = [os.fspath(root)]
+    while stack:
+        try:
+            entries = os.scandir(stack.pop())
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                        continue
+                    stat = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                yield stat
