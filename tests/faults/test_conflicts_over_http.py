@@ -184,14 +184,21 @@ def test_install_and_remove_during_a_grid_are_refused_naming_the_grid(tmp_path, 
 
 
 def test_sixty_reads_at_once_while_a_create_and_a_grid_run_all_answer_200(server):
-    write_notebook(server.root / "slow.ipynb", "x = 0", "import time\ntime.sleep(2)\ny = x")
+    # Each point sleeps 4 s and two run at a time, so once a point runs the grid stays
+    # active for 8 s or more: long enough for the create to start and the burst to end.
+    write_notebook(server.root / "slow.ipynb", "x = 0", "import time\ntime.sleep(4)\ny = x")
     code, grid = server.call("POST", "env-manager/api/grids",
                              {"notebook": "slow.ipynb", "grid": {"x": [1, 2, 3, 4]},
                               "kernel": "python3", "workers": 2})  # fmt: skip
     assert code == 202, grid
+    deadline = time.monotonic() + 120
+    # The grid first: its kernels may take longer to start than the whole create takes.
+    grid_route = f"env-manager/api/grids/{grid['grid_id']}"
+    while not server.call("GET", grid_route)[1]["counts"]["running"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     code, making = create(server, "busy", "bulk")()
     assert code == 202, making
-    deadline = time.monotonic() + 120
     while True:  # both really running when the burst starts
         _, state = server.call("GET", f"env-manager/api/grids/{grid['grid_id']}")
         _, task = server.call("GET", f"env-manager/api/tasks/{making['id']}")
