@@ -22,6 +22,7 @@ import { EnvironmentView } from './environmentView';
 import { isEnvironmentFile } from './names';
 import { PackagesModel } from './packagesModel';
 import { EnvironmentsSidebar } from './sidebar';
+import { EnvironmentTabs } from './tabs';
 
 export namespace CommandIDs {
   export const newEnvironment = 'env-manager:new-environment';
@@ -47,7 +48,7 @@ export function activateEnvironments(
 ): IEnvironmentViews {
   const { client, environments, tasks, kernels, trans } = manager;
   const { browser, docManager, translator } = options;
-  const tabs: IEnvironmentTab[] = [];
+  const tabs = new EnvironmentTabs();
 
   const views = new WidgetTracker<EnvironmentView>({
     namespace: 'jupyter-env-manager-packages'
@@ -184,9 +185,7 @@ export function activateEnvironments(
   }
 
   return {
-    addTab: (tab: IEnvironmentTab) => {
-      tabs.push(tab);
-    },
+    addTab: (tab: IEnvironmentTab) => tabs.add(tab),
     addSidebarSection: (section: ISidebarSection) =>
       sidebar.addSection(section),
     open: openEnvironment

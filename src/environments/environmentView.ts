@@ -1,6 +1,7 @@
 /**
  * The main-area view of one environment: a tab per feature ("Packages" first,
- * then the tabs other plugins register through IEnvironmentViews).
+ * then the tabs other plugins register through IEnvironmentViews, including
+ * those registered after the view opened).
  */
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -8,10 +9,12 @@ import { TabPanel, Widget } from '@lumino/widgets';
 
 import { IEnvironment } from '../api';
 import { environmentsIcon } from '../common/icons';
+import { rankIndex } from '../common/rank';
 import { TasksModel } from '../tasks/model';
 import { IEnvironmentTab } from '../tokens';
 import { PackagesModel } from './packagesModel';
 import { IPackagesActions, PackagesContent } from './packagesView';
+import { EnvironmentTabs } from './tabs';
 
 export const PACKAGES_TAB = 'packages';
 
@@ -21,7 +24,7 @@ export class EnvironmentView extends MainAreaWidget<TabPanel> {
     packages: PackagesModel;
     tasks: TasksModel;
     actions: IPackagesActions;
-    tabs: readonly IEnvironmentTab[];
+    tabs: EnvironmentTabs;
     trans: TranslationBundle;
   }) {
     const { environment, packages, trans } = options;
@@ -41,15 +44,14 @@ export class EnvironmentView extends MainAreaWidget<TabPanel> {
       trans
     );
     packagesTab.title.label = trans.__('Packages');
-    this._addTab(PACKAGES_TAB, packagesTab);
-    const others = [...options.tabs].sort((a, b) => a.rank - b.rank);
-    for (const tab of others) {
+    this._addTab(PACKAGES_TAB, 0, packagesTab);
+    const addTab = (tab: IEnvironmentTab) => {
       const widget = tab.create(environment);
       widget.title.label = tab.label;
-      this._addTab(tab.id, widget);
-    }
-    // One tab needs no tab bar.
-    content.tabBar.setHidden(content.widgets.length < 2);
+      this._addTab(tab.id, tab.rank, widget);
+    };
+    options.tabs.tabs.forEach(addTab);
+    options.tabs.added.connect((_, tab) => addTab(tab), this);
 
     const label = () =>
       packages.gone
@@ -73,11 +75,21 @@ export class EnvironmentView extends MainAreaWidget<TabPanel> {
     return true;
   }
 
-  private _addTab(id: string, widget: Widget): void {
+  /** The ids of the tabs, in the order shown. */
+  get tabIds(): string[] {
+    return this._order.map(entry => entry.id);
+  }
+
+  private _addTab(id: string, rank: number, widget: Widget): void {
     widget.addClass(`jp-EnvManager-tab-${id}`);
+    const index = rankIndex(this._order, rank);
+    this._order.splice(index, 0, { id, rank });
     this._tabs.set(id, widget);
-    this.content.addWidget(widget);
+    this.content.insertWidget(index, widget);
+    // One tab needs no tab bar.
+    this.content.tabBar.setHidden(this._order.length < 2);
   }
 
   private _tabs = new Map<string, Widget>();
+  private _order: { id: string; rank: number }[] = [];
 }

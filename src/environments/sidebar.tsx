@@ -16,6 +16,7 @@ import React from 'react';
 import { IEnvironment, IKernelsInfo, IServerInfo, ITask } from '../api';
 import { formatAge, formatSize } from '../common/format';
 import { environmentsIcon } from '../common/icons';
+import { rankIndex } from '../common/rank';
 import { KernelSpecsModel } from '../kernels/model';
 import { KernelState } from '../kernels/specs';
 import { TasksModel } from '../tasks/model';
@@ -480,8 +481,7 @@ export class EnvironmentsSidebar extends Panel {
   }
 
   addSection(section: ISidebarSection): void {
-    const at = this._sections.findIndex(other => other.rank > section.rank);
-    const index = at === -1 ? this._sections.length : at;
+    const index = rankIndex(this._sections, section.rank);
     this._sections.splice(index, 0, section);
     this.insertWidget(index, section.widget);
   }
