@@ -12,6 +12,7 @@ import { CREATE_ENGINES, CreateEngine, ICreateRequest } from '../api';
 import { FieldError } from '../common/fieldError';
 import { askWithForm, IGatedBody } from '../common/gatedDialog';
 import { IFormAnswer } from '../common/resubmit';
+import { TextField } from '../common/textField';
 import {
   buildCreateRequest,
   firstError,
@@ -200,27 +201,19 @@ function NewEnvironmentForm(props: {
         </label>
       </div>
 
-      <div className="jp-EnvManager-field">
-        <label htmlFor="jem-name">
-          {form.mode === 'file'
+      <TextField
+        id="jem-name"
+        label={
+          form.mode === 'file'
             ? trans.__('Name (optional if the file names one)')
-            : trans.__('Name')}
-        </label>
-        <input
-          id="jem-name"
-          className="jp-mod-styled jp-EnvManager-name"
-          value={form.name}
-          autoFocus
-          aria-invalid={showNameError && !!errors.name}
-          aria-describedby="jem-name-error"
-          onChange={event => update({ name: event.target.value })}
-          onBlur={props.leaveName}
-        />
-        <FieldError
-          id="jem-name-error"
-          message={showNameError ? errors.name : undefined}
-        />
-      </div>
+            : trans.__('Name')
+        }
+        value={form.name}
+        error={showNameError ? errors.name : undefined}
+        inputClassName="jp-EnvManager-name"
+        inputProps={{ autoFocus: true, onBlur: props.leaveName }}
+        onChange={name => update({ name })}
+      />
 
       <div className="jp-EnvManager-field">
         <label htmlFor="jem-engine">{trans.__('Engine')}</label>
@@ -242,22 +235,21 @@ function NewEnvironmentForm(props: {
 
       {form.mode === 'specs' ? (
         <>
-          <div className="jp-EnvManager-field">
-            <label htmlFor="jem-python">{trans.__('Python version')}</label>
-            <input
-              id="jem-python"
-              className="jp-mod-styled jp-EnvManager-pythonInput"
-              list="jem-python-versions"
-              value={form.python}
-              placeholder={trans.__('default')}
-              onChange={event => update({ python: event.target.value })}
-            />
+          <TextField
+            id="jem-python"
+            label={trans.__('Python version')}
+            value={form.python}
+            placeholder={trans.__('default')}
+            inputClassName="jp-EnvManager-pythonInput"
+            inputProps={{ list: 'jem-python-versions' }}
+            onChange={python => update({ python })}
+          >
             <datalist id="jem-python-versions">
               {PYTHON_VERSIONS.map(v => (
                 <option key={v} value={v} />
               ))}
             </datalist>
-          </div>
+          </TextField>
           <PackagesInput
             id="jem-packages"
             label={venv ? trans.__('Packages (PyPI)') : trans.__('Packages')}
@@ -281,16 +273,13 @@ function NewEnvironmentForm(props: {
             />
           )}
           {!venv && (
-            <div className="jp-EnvManager-field">
-              <label htmlFor="jem-channels">{trans.__('Channels')}</label>
-              <input
-                id="jem-channels"
-                className="jp-mod-styled"
-                value={form.channels}
-                placeholder="conda-forge"
-                onChange={event => update({ channels: event.target.value })}
-              />
-            </div>
+            <TextField
+              id="jem-channels"
+              label={trans.__('Channels')}
+              value={form.channels}
+              placeholder="conda-forge"
+              onChange={channels => update({ channels })}
+            />
           )}
           <label className="jp-EnvManager-check">
             <input

@@ -15,6 +15,7 @@ import {
 import { FieldError } from '../common/fieldError';
 import { askWithForm, IGatedBody } from '../common/gatedDialog';
 import { IFormAnswer, IRefusedForm } from '../common/resubmit';
+import { TextField } from '../common/textField';
 import { KernelState } from '../kernels/specs';
 import {
   buildGridRequest,
@@ -98,38 +99,39 @@ function GridForm(props: {
           // Errors of a list show as soon as it is typed: they are about syntax.
           const error = typed ? errors.values[parameter.name] : undefined;
           return (
-            <div className="jp-EnvManager-field" key={parameter.name}>
-              <label className="jp-EnvManager-label" htmlFor={id}>
-                {parameter.name}
-                <span className="jp-EnvManager-gridType">
-                  {parameter.type}
-                  {' · '}
-                  {trans.__('default %1', formatDefault(parameter))}
-                </span>
-              </label>
-              <input
-                id={id}
-                className="jp-mod-styled jp-EnvManager-gridValues"
-                data-parameter={parameter.name}
-                value={typed}
-                placeholder={formatDefault(parameter)}
-                title={parameter.help || undefined}
-                onChange={event =>
-                  props.update({
-                    values: {
-                      ...form.values,
-                      [parameter.name]: event.target.value
-                    }
-                  })
-                }
-              />
-              <FieldError message={error} />
+            <TextField
+              key={parameter.name}
+              id={id}
+              label={
+                <>
+                  {parameter.name}
+                  <span className="jp-EnvManager-gridType">
+                    {parameter.type}
+                    {' · '}
+                    {trans.__('default %1', formatDefault(parameter))}
+                  </span>
+                </>
+              }
+              value={typed}
+              error={error}
+              placeholder={formatDefault(parameter)}
+              inputClassName="jp-EnvManager-gridValues"
+              inputProps={{
+                title: parameter.help || undefined,
+                'data-parameter': parameter.name
+              }}
+              onChange={value =>
+                props.update({
+                  values: { ...form.values, [parameter.name]: value }
+                })
+              }
+            >
               <ParsedValues
                 values={
                   typed ? props.preview?.parameters[parameter.name] : undefined
                 }
               />
-            </div>
+            </TextField>
           );
         })}
         <FieldError message={shown(errors.grid)} id="jem-grid-error" />
@@ -170,19 +172,14 @@ function GridForm(props: {
         </select>
       </div>
       <div className="jp-EnvManager-gridRow">
-        <div className="jp-EnvManager-field">
-          <label className="jp-EnvManager-label" htmlFor="jem-grid-metric">
-            {trans.__('Metric (a variable the notebook sets)')}
-          </label>
-          <input
-            id="jem-grid-metric"
-            className="jp-mod-styled"
-            value={form.metric}
-            placeholder="accuracy"
-            onChange={event => props.update({ metric: event.target.value })}
-          />
-          <FieldError message={shown(errors.metric)} />
-        </div>
+        <TextField
+          id="jem-grid-metric"
+          label={trans.__('Metric (a variable the notebook sets)')}
+          value={form.metric}
+          error={shown(errors.metric)}
+          placeholder="accuracy"
+          onChange={metric => props.update({ metric })}
+        />
         <div
           className="jp-EnvManager-field"
           role="radiogroup"
@@ -211,34 +208,24 @@ function GridForm(props: {
         </div>
       </div>
       <div className="jp-EnvManager-gridRow">
-        <div className="jp-EnvManager-field">
-          <label className="jp-EnvManager-label" htmlFor="jem-grid-workers">
-            {trans.__('Parallel workers')}
-          </label>
-          <input
-            id="jem-grid-workers"
-            className="jp-mod-styled"
-            inputMode="numeric"
-            value={form.workers}
-            placeholder={trans.__('auto')}
-            onChange={event => props.update({ workers: event.target.value })}
-          />
-          <FieldError message={shown(errors.workers)} />
-        </div>
-        <div className="jp-EnvManager-field">
-          <label className="jp-EnvManager-label" htmlFor="jem-grid-seed">
-            {trans.__('Seed')}
-          </label>
-          <input
-            id="jem-grid-seed"
-            className="jp-mod-styled"
-            inputMode="numeric"
-            value={form.seed}
-            placeholder={trans.__('none')}
-            onChange={event => props.update({ seed: event.target.value })}
-          />
-          <FieldError message={shown(errors.seed)} />
-        </div>
+        <TextField
+          id="jem-grid-workers"
+          label={trans.__('Parallel workers')}
+          numeric
+          value={form.workers}
+          error={shown(errors.workers)}
+          placeholder={trans.__('auto')}
+          onChange={workers => props.update({ workers })}
+        />
+        <TextField
+          id="jem-grid-seed"
+          label={trans.__('Seed')}
+          numeric
+          value={form.seed}
+          error={shown(errors.seed)}
+          placeholder={trans.__('none')}
+          onChange={seed => props.update({ seed })}
+        />
       </div>
     </div>
   );

@@ -8,9 +8,9 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import { ISignal, Signal } from '@lumino/signaling';
 import React from 'react';
 
-import { FieldError } from '../common/fieldError';
 import { askWithForm, IGatedBody } from '../common/gatedDialog';
 import { IFormAnswer, IRefusedForm } from '../common/resubmit';
+import { TextField } from '../common/textField';
 import { notebookPathError } from './summary';
 
 export class NotebookPathBody
@@ -47,26 +47,19 @@ export class NotebookPathBody
     const trans = this.trans;
     const problem = this.serverError ?? (this.path ? this.blocker() : null);
     return (
-      <div className="jp-EnvManager-field">
-        <label htmlFor="jem-grid-notebook">
-          {trans.__('Notebook (path from the server root)')}
-        </label>
-        <input
-          id="jem-grid-notebook"
-          className="jp-mod-styled"
-          value={this.path}
-          placeholder="analysis/sweep.ipynb"
-          aria-describedby="jem-grid-notebook-error"
-          aria-invalid={problem !== null}
-          onChange={event => {
-            this.path = event.target.value;
-            this.serverError = null;
-            this._formChanged.emit();
-            this.update();
-          }}
-        />
-        <FieldError id="jem-grid-notebook-error" message={problem} />
-      </div>
+      <TextField
+        id="jem-grid-notebook"
+        label={trans.__('Notebook (path from the server root)')}
+        value={this.path}
+        error={problem}
+        placeholder="analysis/sweep.ipynb"
+        onChange={value => {
+          this.path = value;
+          this.serverError = null;
+          this._formChanged.emit();
+          this.update();
+        }}
+      />
     );
   }
 

@@ -10,6 +10,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import React, { useEffect, useState } from 'react';
 
 import { IGrid } from '../api';
+import { FieldError } from '../common/fieldError';
 import { formatDuration } from '../common/format';
 import { environmentsIcon } from '../common/icons';
 import { formatCell, outputNotebookPath } from './cells';
@@ -392,11 +393,7 @@ function GridsContent(props: {
         )}
       </ul>
       <div className="jp-EnvManager-gridMain">
-        {model.error && (
-          <div className="jp-EnvManager-fieldError" role="alert">
-            {model.error}
-          </div>
-        )}
+        <FieldError message={model.error} />
         {selected && (
           <GridDetail
             model={model}
