@@ -7,6 +7,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { EnvManagerClient, EnvManagerEvents } from './api';
 import { ErrorNotices } from './common/notices';
+import { TRANSLATION_DOMAIN } from './common/translation';
 import { EnvironmentChangeFollower } from './environments/follow';
 import { EnvironmentsModel } from './environments/model';
 import { KernelSpecsModel } from './kernels/model';
@@ -20,8 +21,8 @@ export function createEnvManager(
   settingRegistry: ISettingRegistry | null,
   settingsPluginId: string
 ): IEnvManager {
-  const trans = (translator ?? nullTranslator).load('jupyter_env_manager');
-  const client = new EnvManagerClient(app.serviceManager.serverSettings);
+  const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+  const client = new EnvManagerClient(app.serviceManager.serverSettings, trans);
   const events = new EnvManagerEvents(app.serviceManager.events.stream);
   const environments = new EnvironmentsModel(client);
   const kernels = new KernelSpecsModel(app.serviceManager.kernelspecs);

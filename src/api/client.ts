@@ -4,7 +4,9 @@
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import { TranslationBundle } from '@jupyterlab/translation';
 
+import { englishBundle } from '../common/translation';
 import {
   ExportFormat,
   IChangePlan,
@@ -44,7 +46,9 @@ export class EnvManagerApiError extends Error {
 
 export class EnvManagerClient {
   constructor(
-    readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
+    readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings(),
+    /** For the errors the client words itself (the server's come worded). */
+    private readonly trans: TranslationBundle = englishBundle
   ) {}
 
   /** Package version and the engines the server found. */
@@ -253,7 +257,7 @@ export class EnvManagerClient {
       );
     } catch (error) {
       throw new EnvManagerApiError(
-        `Cannot reach the server: ${(error as Error).message}`,
+        this.trans.__('Cannot reach the server: %1', (error as Error).message),
         0,
         'NetworkError'
       );

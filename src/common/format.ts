@@ -1,13 +1,18 @@
 /**
- * Numbers as people read them. Pure functions, tested in
+ * Numbers as people read them, in the user's language (the caller hands in
+ * its translation bundle). Pure functions, tested in
  * src/common/__tests__/format.spec.ts.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 
 /**
  * A duration given in seconds, at the precision that matters at its scale:
  * "53 ms", "1.2 s", "42 s", "2 min 5 s", "1 h 3 min". Empty for no value.
  */
-export function formatDuration(seconds: number | null | undefined): string {
+export function formatDuration(
+  seconds: number | null | undefined,
+  trans: TranslationBundle
+): string {
   if (
     seconds === null ||
     seconds === undefined ||
@@ -18,41 +23,60 @@ export function formatDuration(seconds: number | null | undefined): string {
   }
   const ms = Math.round(seconds * 1000);
   if (ms < 1000) {
-    return `${ms} ms`;
+    return trans.__('%1 ms', ms);
   }
   // Round once at the unit shown, so 9.96 s reads "10 s", never "10.0 s".
   const tenths = Math.round(seconds * 10);
   if (tenths < 100) {
-    return `${(tenths / 10).toFixed(1)} s`;
+    return trans.__('%1 s', (tenths / 10).toFixed(1));
   }
   const whole = Math.round(seconds);
   if (whole < 60) {
-    return `${whole} s`;
+    return trans.__('%1 s', whole);
   }
   if (whole < 3600) {
     const minutes = Math.floor(whole / 60);
     const rest = whole % 60;
-    return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+    return rest
+      ? trans.__('%1 min %2 s', minutes, rest)
+      : trans.__('%1 min', minutes);
   }
   const totalMinutes = Math.round(seconds / 60);
   const hours = Math.floor(totalMinutes / 60);
   const minutes = totalMinutes % 60;
-  return minutes ? `${hours} h ${minutes} min` : `${hours} h`;
+  return minutes
+    ? trans.__('%1 h %2 min', hours, minutes)
+    : trans.__('%1 h', hours);
 }
 
-/** "1.2 GB"-style size; null when the server did not measure. */
-export function formatSize(bytes: number | null): string {
+/** "1.2 GB"-style size; empty when the server did not measure. */
+export function formatSize(
+  bytes: number | null | undefined,
+  trans: TranslationBundle
+): string {
   if (bytes === null || bytes === undefined) {
     return '';
   }
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  while (value >= 1024 && unit < 4) {
     value /= 1024;
     unit += 1;
   }
-  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+  const shown =
+    value >= 10 || unit === 0 ? String(Math.round(value)) : value.toFixed(1);
+  switch (unit) {
+    case 0:
+      return trans.__('%1 B', shown);
+    case 1:
+      return trans.__('%1 KB', shown);
+    case 2:
+      return trans.__('%1 MB', shown);
+    case 3:
+      return trans.__('%1 GB', shown);
+    default:
+      return trans.__('%1 TB', shown);
+  }
 }
 
 /**
@@ -61,24 +85,25 @@ export function formatSize(bytes: number | null): string {
  */
 export function formatAge(
   then: number | null | undefined,
-  now: number
+  now: number,
+  trans: TranslationBundle
 ): string {
   if (then === null || then === undefined || !Number.isFinite(then)) {
     return '';
   }
   const seconds = Math.max(0, now - then);
   if (seconds < 60) {
-    return 'just now';
+    return trans.__('just now');
   }
   if (seconds < 3600) {
-    return `${Math.floor(seconds / 60)} min ago`;
+    return trans.__('%1 min ago', Math.floor(seconds / 60));
   }
   if (seconds < 86400) {
-    return `${Math.floor(seconds / 3600)} h ago`;
+    return trans.__('%1 h ago', Math.floor(seconds / 3600));
   }
   const days = Math.floor(seconds / 86400);
   if (days < 30) {
-    return days === 1 ? '1 day ago' : `${days} days ago`;
+    return trans._n('%1 day ago', '%1 days ago', days);
   }
   return new Date(then * 1000).toISOString().slice(0, 10);
 }

@@ -194,8 +194,8 @@ function EnvironmentItem(props: {
   const { env, trans, actions, kernelState } = props;
   const launchable = kernelState === 'kernel';
   const name = env.name;
-  const size = formatSize(env.size_bytes);
-  const changed = formatAge(env.modified, Date.now() / 1000);
+  const size = formatSize(env.size_bytes, trans);
+  const changed = formatAge(env.modified, Date.now() / 1000, trans);
   return (
     <li
       className="jp-EnvManager-env"

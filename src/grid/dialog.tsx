@@ -256,6 +256,7 @@ export class GridSearchBody
     return gridFormErrors(
       this._form,
       this.inspection.parameters,
+      this.trans,
       this._preview
     );
   }

@@ -3,6 +3,8 @@
  * the request they make. Value lists are sent as typed; the server parses them
  * with the CLI's grammar (POST grids/values) and says what is wrong per field.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
+
 import { IGridParameter, IGridRequest, IGridValuesPreview } from '../api';
 
 /** The fields the user typed something into (empty ones keep their defaults). */
@@ -73,6 +75,7 @@ function wholeNumber(text: string, minimum: number): number | null {
 export function gridFormErrors(
   form: IGridForm,
   parameters: readonly IGridParameter[],
+  trans: TranslationBundle,
   preview: IGridValuesPreview | null = null
 ): IGridFormErrors {
   const errors: IGridFormErrors = { values: {} };
@@ -84,24 +87,28 @@ export function gridFormErrors(
     }
   }
   if (!parameters.length) {
-    errors.grid =
-      'This notebook has no parameters cell: tag a cell "parameters" to sweep its variables.';
+    errors.grid = trans.__(
+      'This notebook has no parameters cell: tag a cell "parameters" to sweep its variables.'
+    );
   } else if (!Object.keys(typed).length) {
-    errors.grid = 'Give a list of values for at least one parameter.';
+    errors.grid = trans.__('Give a list of values for at least one parameter.');
   }
   const metric = form.metric.trim();
   if (metric && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(metric)) {
-    errors.metric = 'A metric is the name of a variable the notebook sets.';
+    errors.metric = trans.__(
+      'A metric is the name of a variable the notebook sets.'
+    );
   }
   if (form.workers.trim() && wholeNumber(form.workers, 1) === null) {
-    errors.workers = 'Workers is a whole number of at least 1.';
+    errors.workers = trans.__('Workers is a whole number of at least 1.');
   }
   if (form.seed.trim()) {
     if (wholeNumber(form.seed, 0) === null) {
-      errors.seed = 'The seed is a whole number.';
+      errors.seed = trans.__('The seed is a whole number.');
     } else if (!parameters.some(p => p.name === 'seed')) {
-      errors.seed =
-        'The notebook declares no "seed" parameter; add `seed = 0` to its parameters cell.';
+      errors.seed = trans.__(
+        'The notebook declares no "seed" parameter; add `seed = 0` to its parameters cell.'
+      );
     }
   }
   return errors;

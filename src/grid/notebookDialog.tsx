@@ -31,7 +31,7 @@ export class NotebookPathBody
   }
 
   blocker(): string | null {
-    return notebookPathError(this.path);
+    return notebookPathError(this.path, this.trans);
   }
 
   readyToAccept(): boolean {

@@ -35,7 +35,7 @@ export function GridPlotArea(props: {
     return null;
   }
   const pick = (change: IPlotChoice) => setChoice({ ...choice, ...change });
-  const spec = buildPlotSpec(plot);
+  const spec = buildPlotSpec(plot, trans);
   const others = grid.swept.filter(name => name !== plot.x);
   return (
     <div className="jp-EnvManager-gridPlotArea">

@@ -6,7 +6,12 @@
  *   a point per run (its tooltip names the run);
  * - two: a heatmap of the means, or one line per value of the second;
  * - three or more: parallel coordinates, one line per run.
+ *
+ * Axis and tooltip titles the spec adds (not the user's names) are in the
+ * user's language, through the translation bundle handed in.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
+
 import { GridRow, GridValue } from '../api';
 import { numeric } from './numeric';
 
@@ -121,15 +126,19 @@ function runData(
     });
 }
 
-function tooltip(swept: readonly string[], metric: string): Spec[] {
+function tooltip(
+  swept: readonly string[],
+  metric: string,
+  trans: TranslationBundle
+): Spec[] {
   return [
-    { field: 'run', type: 'ordinal', title: 'run' },
+    { field: 'run', type: 'ordinal', title: trans.__('run') },
     ...swept.map(name => ({ field: field(name), title: name })),
     { field: field(metric), type: 'quantitative', title: metric },
     {
       field: 'duration',
       type: 'quantitative',
-      title: 'duration (s)',
+      title: trans.__('duration (s)'),
       format: '.3~g'
     }
   ];
@@ -139,7 +148,11 @@ function numericParam(data: Record<string, unknown>[], name: string): boolean {
   return data.length > 0 && data.every(d => typeof d[name] === 'number');
 }
 
-function lineSpec(request: IPlotRequest, data: Record<string, unknown>[]) {
+function lineSpec(
+  request: IPlotRequest,
+  data: Record<string, unknown>[],
+  trans: TranslationBundle
+) {
   const { metric, x, series, swept } = request;
   const quantitative = numericParam(data, x);
   const xEncoding: Spec = {
@@ -166,15 +179,16 @@ function lineSpec(request: IPlotRequest, data: Record<string, unknown>[]) {
     encoding: {
       x: xEncoding,
       y: { field: field(metric), type: 'quantitative', title: metric },
-      tooltip: tooltip(swept, metric),
+      tooltip: tooltip(swept, metric, trans),
       ...(color ? { color } : {})
     }
   };
   return { layer: [means, runs] };
 }
 
-function heatmapSpec(request: IPlotRequest) {
+function heatmapSpec(request: IPlotRequest, trans: TranslationBundle) {
   const { metric, x, series } = request;
+  const meanTitle = trans.__('mean %1', metric);
   return {
     mark: { type: 'rect' },
     encoding: {
@@ -184,7 +198,7 @@ function heatmapSpec(request: IPlotRequest) {
         aggregate: 'mean',
         field: field(metric),
         type: 'quantitative',
-        title: `mean ${metric}`
+        title: meanTitle
       },
       tooltip: [
         { field: field(x), type: 'ordinal', title: x },
@@ -193,9 +207,9 @@ function heatmapSpec(request: IPlotRequest) {
           aggregate: 'mean',
           field: field(metric),
           type: 'quantitative',
-          title: `mean ${metric}`
+          title: meanTitle
         },
-        { aggregate: 'count', type: 'quantitative', title: 'runs' }
+        { aggregate: 'count', type: 'quantitative', title: trans.__('runs') }
       ]
     }
   };
@@ -205,7 +219,11 @@ function heatmapSpec(request: IPlotRequest) {
  * Parallel coordinates: every swept parameter and the metric is an axis,
  * scaled 0 to 1 over its range (categories by their order of appearance).
  */
-function parallelSpec(request: IPlotRequest, data: Record<string, unknown>[]) {
+function parallelSpec(
+  request: IPlotRequest,
+  data: Record<string, unknown>[],
+  trans: TranslationBundle
+) {
   const { metric, swept } = request;
   const axes = [...swept, metric];
   const rescaled = data.map(datum => ({ ...datum }));
@@ -244,18 +262,21 @@ function parallelSpec(request: IPlotRequest, data: Record<string, unknown>[]) {
       y: {
         field: 'position',
         type: 'quantitative',
-        title: 'scaled to each axis',
+        title: trans.__('scaled to each axis'),
         axis: { format: '.0%' }
       },
       detail: { field: 'run', type: 'nominal' },
       color: { field: field(metric), type: 'quantitative', title: metric },
-      tooltip: tooltip(swept, metric)
+      tooltip: tooltip(swept, metric, trans)
     }
   };
 }
 
 /** The Vega-Lite spec of the plot, or null when no run has a value yet. */
-export function buildPlotSpec(request: IPlotRequest): Spec | null {
+export function buildPlotSpec(
+  request: IPlotRequest,
+  trans: TranslationBundle
+): Spec | null {
   const data = runData(request.rows, request.swept, request.metric);
   if (!data.length) {
     return null;
@@ -269,11 +290,11 @@ export function buildPlotSpec(request: IPlotRequest): Spec | null {
   };
   switch (request.kind) {
     case 'line':
-      return { ...base, ...lineSpec(request, data) };
+      return { ...base, ...lineSpec(request, data, trans) };
     case 'heatmap':
-      return { ...base, ...heatmapSpec(request) };
+      return { ...base, ...heatmapSpec(request, trans) };
     case 'parallel':
-      return { ...base, ...parallelSpec(request, data) };
+      return { ...base, ...parallelSpec(request, data, trans) };
   }
 }
 

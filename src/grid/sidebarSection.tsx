@@ -57,14 +57,14 @@ function GridSection(props: {
               aria-label={trans.__(
                 'Grid search of %1: %2',
                 notebookName(grid.notebook),
-                gridProgress(grid)
+                gridProgress(grid, trans)
               )}
             >
               <span className="jp-EnvManager-recentGridName">
                 {notebookName(grid.notebook)}
               </span>
               <span className="jp-EnvManager-recentGridState">
-                {gridProgress(grid)}
+                {gridProgress(grid, trans)}
               </span>
             </button>
           </li>

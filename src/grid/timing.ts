@@ -2,7 +2,10 @@
  * How long a grid has run and how long it may still take, from its runs'
  * start and end times (seconds since the epoch, as the server records them).
  */
+import { TranslationBundle } from '@jupyterlab/translation';
+
 import { GridRow } from '../api';
+import { formatDuration } from '../common/format';
 import { numeric } from './numeric';
 
 export interface IGridTiming {
@@ -40,4 +43,26 @@ export function gridTiming(
   }
   // Runs finish at the pace seen so far, whatever the number of workers.
   return { elapsed, remaining: (elapsed / finished) * left };
+}
+
+/** What the grid view says of its timing: "elapsed 42 s", "about 2 min left". */
+export function describeTiming(
+  timing: IGridTiming,
+  active: boolean,
+  trans: TranslationBundle
+): { elapsed: string | null; left: string | null } {
+  if (timing.elapsed === null) {
+    return { elapsed: null, left: null };
+  }
+  const elapsed = trans.__('elapsed %1', formatDuration(timing.elapsed, trans));
+  if (!active) {
+    return { elapsed, left: null };
+  }
+  return {
+    elapsed,
+    left:
+      timing.remaining === null
+        ? trans.__('estimating the time left…')
+        : trans.__('about %1 left', formatDuration(timing.remaining, trans))
+  };
 }

@@ -9,7 +9,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import React, { useEffect, useState } from 'react';
 
-import { IGrid } from '../api';
+import { IGrid, RunStatus } from '../api';
 import { FieldError } from '../common/fieldError';
 import { formatDuration } from '../common/format';
 import { environmentsIcon } from '../common/icons';
@@ -18,7 +18,13 @@ import { GridsModel } from './model';
 import { GridPlotArea } from './plotArea';
 import { bestRuns } from './ranking';
 import { filterRows, ISortOrder, sortRows } from './table';
-import { gridTiming } from './timing';
+import {
+  failedRuns,
+  gridProgress,
+  gridStateLabel,
+  runStatusLabel
+} from './summary';
+import { describeTiming, gridTiming } from './timing';
 
 export interface IGridsActions {
   cancel(): void;
@@ -164,7 +170,7 @@ function ResultsTable(props: {
                       row.error ?? model.liveRuns.get(row.run)?.message ?? ''
                     }
                   >
-                    {status}
+                    {runStatusLabel(status, trans)}
                   </span>
                   {row.error && status !== 'ok' && (
                     <div className="jp-EnvManager-runError">{row.error}</div>
@@ -178,7 +184,7 @@ function ResultsTable(props: {
                       : undefined
                   }
                 >
-                  {formatDuration(row.duration)}
+                  {formatDuration(row.duration, trans)}
                 </td>
                 <td>
                   {output && status !== 'pending' && status !== 'running' && (
@@ -218,25 +224,18 @@ function GridTiming(props: {
     const timer = window.setInterval(() => setNow(Date.now() / 1000), 1000);
     return () => window.clearInterval(timer);
   }, [grid.active]);
-  const timing = gridTiming(grid.results ?? [], grid.total, grid.active, now);
-  if (timing.elapsed === null) {
+  const { elapsed, left } = describeTiming(
+    gridTiming(grid.results ?? [], grid.total, grid.active, now),
+    grid.active,
+    trans
+  );
+  if (elapsed === null) {
     return null;
   }
   return (
     <span className="jp-EnvManager-gridTiming">
-      <span className="jp-EnvManager-gridElapsed">
-        {trans.__('elapsed %1', formatDuration(timing.elapsed) || '0 ms')}
-      </span>
-      {grid.active && (
-        <span className="jp-EnvManager-gridEta">
-          {timing.remaining === null
-            ? trans.__('estimating the time left…')
-            : trans.__(
-                'about %1 left',
-                formatDuration(timing.remaining) || '0 s'
-              )}
-        </span>
-      )}
+      <span className="jp-EnvManager-gridElapsed">{elapsed}</span>
+      {left !== null && <span className="jp-EnvManager-gridEta">{left}</span>}
     </span>
   );
 }
@@ -251,8 +250,7 @@ function GridDetail(props: {
   const { model, grid, actions, rendermime, trans } = props;
   const metric = grid.metrics[0]?.name ?? null;
   const counts = grid.counts ?? {};
-  const failed =
-    (counts.failed ?? 0) + (counts.timeout ?? 0) + (counts.refused ?? 0);
+  const failed = failedRuns(grid);
   const fraction = grid.total ? grid.done / grid.total : 0;
   const running = grid.active || grid.state === 'running';
   return (
@@ -323,11 +321,16 @@ function GridDetail(props: {
             .filter(([, n]) => n)
             .map(([status, n]) => (
               <span key={status} className={statusClass(status)}>
-                {/* "pending" is the server's word for a run still queued. */}
-                {`${status === 'pending' ? 'queued' : status} ${n}`}
+                {trans.__(
+                  '%1 %2',
+                  runStatusLabel(status as RunStatus, trans),
+                  n
+                )}
               </span>
             ))}
-          <span className="jp-EnvManager-gridState">{grid.state}</span>
+          <span className="jp-EnvManager-gridState">
+            {gridStateLabel(grid.state, trans)}
+          </span>
         </span>
         <GridTiming grid={grid} trans={trans} />
       </div>
@@ -377,7 +380,7 @@ function GridsContent(props: {
                 {grid.notebook}
               </span>
               <span className="jp-EnvManager-envMeta">
-                {`${grid.state} · ${grid.done}/${grid.total} · ${grid.grid_id}`}
+                {trans.__('%1 · %2', gridProgress(grid, trans), grid.grid_id)}
               </span>
             </button>
           </li>

@@ -15,6 +15,14 @@ import { IEnvManager } from '../tokens';
 /** The task list names a clean-up after what it works on (server side too). */
 const CLEAN_SUBJECT = 'package caches';
 
+/** Sizes in the disk report: one the server did not measure counts as none. */
+function sizeOrZero(
+  bytes: number | null | undefined,
+  trans: TranslationBundle
+): string {
+  return formatSize(bytes ?? 0, trans);
+}
+
 class CleanPreview extends ReactWidget {
   constructor(
     private readonly plan: ICleanResult,
@@ -32,19 +40,19 @@ class CleanPreview extends ReactWidget {
         <p>
           {trans.__(
             'Frees %1. Packages an environment links to are kept.',
-            formatSize(this.plan.reclaimable_bytes) || '0 B'
+            sizeOrZero(this.plan.reclaimable_bytes, trans)
           )}
         </p>
         {caches.map(cache => (
           <div key={cache.path} data-cache={cache.kind}>
             <strong>{cache.kind}</strong> {cache.path}:{' '}
             {cache.estimate ? trans.__('up to ') : ''}
-            {formatSize(cache.reclaimable_bytes) || '0 B'}
+            {sizeOrZero(cache.reclaimable_bytes, trans)}
             <ul className="jp-EnvManager-cleanItems">
               {cache.items.map(item => (
                 <li key={item.path} data-what={item.what}>
                   {item.what} {item.path.split('/').pop()} (
-                  {formatSize(item.bytes) || '0 B'})
+                  {sizeOrZero(item.bytes, trans)})
                 </li>
               ))}
             </ul>
@@ -137,7 +145,7 @@ export class DiskSection extends ReactWidget {
         )}
         {this._freed !== null && (
           <div className="jp-EnvManager-diskFreed">
-            {trans.__('Freed %1', formatSize(this._freed) || '0 B')}
+            {trans.__('Freed %1', sizeOrZero(this._freed, trans))}
           </div>
         )}
         {report && (
@@ -154,8 +162,8 @@ export class DiskSection extends ReactWidget {
                 {report.environments.map(env => (
                   <tr key={env.prefix} data-env-name={env.name}>
                     <td title={env.prefix}>{env.name}</td>
-                    <td>{formatSize(env.size_bytes) || '0 B'}</td>
-                    <td>{formatSize(env.shared_bytes) || '0 B'}</td>
+                    <td>{sizeOrZero(env.size_bytes, trans)}</td>
+                    <td>{sizeOrZero(env.shared_bytes, trans)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -163,7 +171,7 @@ export class DiskSection extends ReactWidget {
             <p className="jp-EnvManager-diskTotal">
               {trans.__(
                 'All environments: %1 (each shared file counted once)',
-                formatSize(report.total_bytes) || '0 B'
+                sizeOrZero(report.total_bytes, trans)
               )}
             </p>
             <ul className="jp-EnvManager-caches">
@@ -172,9 +180,9 @@ export class DiskSection extends ReactWidget {
                   {trans.__(
                     '%1 cache: %2, a clean-up frees %3%4',
                     cache.kind,
-                    formatSize(cache.size_bytes) || '0 B',
+                    sizeOrZero(cache.size_bytes, trans),
                     cache.estimate ? trans.__('up to ') : '',
-                    formatSize(cache.reclaimable_bytes) || '0 B'
+                    sizeOrZero(cache.reclaimable_bytes, trans)
                   )}
                 </li>
               ))}

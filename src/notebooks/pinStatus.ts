@@ -23,7 +23,10 @@ export function packageLabel(entry: string): string {
 }
 
 /** The short diff a user reads: `+ added`, `- removed`, then how many more. */
-export function diffLines(status: IPinStatus): string[] {
+export function diffLines(
+  status: IPinStatus,
+  trans: TranslationBundle
+): string[] {
   const lines = [
     ...status.added.map(entry => `+ ${packageLabel(entry)}`),
     ...status.removed.map(entry => `- ${packageLabel(entry)}`)
@@ -33,7 +36,7 @@ export function diffLines(status: IPinStatus): string[] {
   }
   return [
     ...lines.slice(0, SHOWN_CHANGES),
-    `… ${lines.length - SHOWN_CHANGES} more`
+    trans.__('… %1 more', lines.length - SHOWN_CHANGES)
   ];
 }
 
@@ -51,7 +54,7 @@ export function describePin(
     case 'differs':
       return {
         label: trans.__('env differs'),
-        tooltip: [status.message, ...diffLines(status)].join('\n'),
+        tooltip: [status.message, ...diffLines(status, trans)].join('\n'),
         action: 'show-diff'
       };
     case 'missing':

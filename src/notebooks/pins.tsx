@@ -214,7 +214,9 @@ export class NotebookPins implements DocumentRegistry.IWidgetExtension<
     } else if (status.state === 'differs') {
       void showDialog({
         title: this.services.trans.__('The environment differs from the pin'),
-        body: [status.message, ...diffLines(status)].join('\n'),
+        body: [status.message, ...diffLines(status, this.services.trans)].join(
+          '\n'
+        ),
         // Re-pinning records what is here now: the user's call, from the command.
         buttons: [Dialog.okButton({ label: this.services.trans.__('Close') })]
       });

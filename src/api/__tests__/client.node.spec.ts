@@ -10,6 +10,7 @@ import os from 'os';
 import path from 'path';
 
 import { EnvManagerApiError, EnvManagerClient, ITask } from '..';
+import { englishBundle } from '../../common/translation';
 import { outputNotebookPath } from '../../grid/cells';
 import {
   buildGridRequest,
@@ -331,6 +332,7 @@ describe('EnvManagerClient grid searches', () => {
       gridFormErrors(
         { ...form, values: { x: '1,,2' } },
         inspection.parameters,
+        englishBundle,
         bad
       ).values.x
     ).toMatch(/empty value/);

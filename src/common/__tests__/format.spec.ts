@@ -1,4 +1,5 @@
 import { formatAge, formatDuration } from '../format';
+import { englishBundle as trans } from '../translation';
 
 describe('formatDuration', () => {
   it.each([
@@ -17,13 +18,13 @@ describe('formatDuration', () => {
     [3780, '1 h 3 min'],
     [7200, '2 h']
   ])('formats %p s as %p', (seconds, text) => {
-    expect(formatDuration(seconds)).toBe(text);
+    expect(formatDuration(seconds, trans)).toBe(text);
   });
 
   it.each([null, undefined, NaN, Infinity, -1])(
     'shows nothing for %p',
     value => {
-      expect(formatDuration(value as number | null)).toBe('');
+      expect(formatDuration(value as number | null, trans)).toBe('');
     }
   );
 });
@@ -39,11 +40,11 @@ describe('formatAge', () => {
     [now - 40 * 86400, '2023-10-05'],
     [now + 60, 'just now']
   ])('%p reads %p', (then, text) => {
-    expect(formatAge(then, now)).toBe(text);
+    expect(formatAge(then, now, trans)).toBe(text);
   });
 
   it('says nothing without a time', () => {
-    expect(formatAge(null, now)).toBe('');
-    expect(formatAge(undefined, now)).toBe('');
+    expect(formatAge(null, now, trans)).toBe('');
+    expect(formatAge(undefined, now, trans)).toBe('');
   });
 });

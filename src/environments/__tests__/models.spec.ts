@@ -154,10 +154,10 @@ describe('helpers', () => {
   });
 
   it('formats sizes', () => {
-    expect(formatSize(null)).toBe('');
-    expect(formatSize(512)).toBe('512 B');
-    expect(formatSize(1536)).toBe('1.5 KB');
-    expect(formatSize(47 * 1024 * 1024)).toBe('47 MB');
+    expect(formatSize(null, trans)).toBe('');
+    expect(formatSize(512, trans)).toBe('512 B');
+    expect(formatSize(1536, trans)).toBe('1.5 KB');
+    expect(formatSize(47 * 1024 * 1024, trans)).toBe('47 MB');
   });
 
   it('finds the kernel spec of an environment by prefix', () => {

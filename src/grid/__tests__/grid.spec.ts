@@ -3,6 +3,7 @@
  * a results table becomes ranked rows, links and plots.
  */
 import { EnvManagerClient, GridRow, IGrid, IGridParameter } from '../../api';
+import { englishBundle as trans } from '../../common/translation';
 import { outputNotebookPath } from '../cells';
 import {
   buildGridRequest,
@@ -29,7 +30,7 @@ describe('the grid form', () => {
   const params = [param('x'), param('alpha', 0.1)];
 
   it('asks for at least one value list', () => {
-    const errors = gridFormErrors(emptyGridForm(), params);
+    const errors = gridFormErrors(emptyGridForm(), params, trans);
     expect(errors.grid).toMatch(/at least one parameter/);
     expect(isGridFormValid(errors)).toBe(false);
   });
@@ -38,19 +39,21 @@ describe('the grid form', () => {
     const values = { x: ' 1,,2 ', alpha: '  ' };
     expect(typedFields(values, params)).toEqual({ x: ' 1,,2 ' });
     const form = { ...emptyGridForm(), values };
-    expect(gridFormErrors(form, params).values).toEqual({}); // not parsed yet
+    expect(gridFormErrors(form, params, trans).values).toEqual({}); // not parsed yet
     const preview = {
       parameters: {},
       runs: null,
       errors: { x: 'x: empty value', alpha: 'not asked' }
     };
-    expect(gridFormErrors(form, params, preview).values).toEqual({
+    expect(gridFormErrors(form, params, trans, preview).values).toEqual({
       x: 'x: empty value'
     });
   });
 
   it('refuses a notebook without parameters', () => {
-    expect(gridFormErrors(emptyGridForm(), []).grid).toMatch(/parameters/);
+    expect(gridFormErrors(emptyGridForm(), [], trans).grid).toMatch(
+      /parameters/
+    );
   });
 
   it('checks workers, metric and seed', () => {
@@ -61,12 +64,12 @@ describe('the grid form', () => {
       metric: 'not a name',
       seed: '3'
     };
-    const errors = gridFormErrors(form, params);
+    const errors = gridFormErrors(form, params, trans);
     expect(errors.workers).toBeTruthy();
     expect(errors.metric).toBeTruthy();
     expect(errors.seed).toMatch(/seed/);
     expect(
-      gridFormErrors(form, [...params, param('seed', 0)]).seed
+      gridFormErrors(form, [...params, param('seed', 0)], trans).seed
     ).toBeUndefined();
   });
 
@@ -78,7 +81,7 @@ describe('the grid form', () => {
       goal: 'min' as const,
       workers: '2'
     };
-    expect(isGridFormValid(gridFormErrors(form, params))).toBe(true);
+    expect(isGridFormValid(gridFormErrors(form, params, trans))).toBe(true);
     expect(buildGridRequest('a/nb.ipynb', form, params)).toEqual({
       notebook: 'a/nb.ipynb',
       sweeps: ['x=1, 2, 3'],

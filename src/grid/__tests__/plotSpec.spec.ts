@@ -4,6 +4,7 @@
  * says, built from rows shaped like GET grids/{id}'s results.
  */
 import { GridRow } from '../../api';
+import { englishBundle as trans } from '../../common/translation';
 import {
   buildPlotSpec,
   canUseLog,
@@ -60,15 +61,15 @@ describe('log axes', () => {
     const auto = resolvePlot(rows, ['lr'], 'score')!;
     expect(auto).toMatchObject({ kind: 'line', logPossible: true });
     expect(auto.logX).toBe(true);
-    const spec = buildPlotSpec(auto) as any;
+    const spec = buildPlotSpec(auto, trans) as any;
     expect(layers(spec)[0].encoding.x.scale.type).toBe('log');
     expect(spec.usermeta).toEqual({ kind: 'line', logX: true });
 
     const linear = resolvePlot(rows, ['lr'], 'score', { logX: false })!;
     expect(linear.logX).toBe(false);
-    expect((buildPlotSpec(linear) as any).layer[0].encoding.x.scale.type).toBe(
-      'linear'
-    );
+    expect(
+      (buildPlotSpec(linear, trans) as any).layer[0].encoding.x.scale.type
+    ).toBe('linear');
   });
 
   it('keeps a linear axis for an even sweep, switchable to log', () => {
@@ -99,7 +100,10 @@ describe('plot kinds', () => {
       run(1, { x: 1 }, 3),
       run(2, { x: 2 }, null, { error: 'boom' })
     ];
-    const spec = buildPlotSpec(resolvePlot(rows, ['x'], 'score')!) as any;
+    const spec = buildPlotSpec(
+      resolvePlot(rows, ['x'], 'score')!,
+      trans
+    ) as any;
     // The failed run is not plotted; replicates are two points and one mean.
     expect(spec.data.values.map((d: any) => d.run)).toEqual([0, 1]);
     const [means, points] = layers(spec);
@@ -121,7 +125,7 @@ describe('plot kinds', () => {
     ];
     const plot = resolvePlot(rows, ['lr', 'depth'], 'score', { kind: 'line' })!;
     expect(plot.series).toBe('depth');
-    const spec = buildPlotSpec(plot) as any;
+    const spec = buildPlotSpec(plot, trans) as any;
     expect(layers(spec)[0].encoding.color).toMatchObject({
       field: 'depth',
       type: 'nominal'
@@ -132,7 +136,9 @@ describe('plot kinds', () => {
       series: null
     })!;
     expect(single.series).toBeNull();
-    expect(layers(buildPlotSpec(single))[0].encoding.color).toBeUndefined();
+    expect(
+      layers(buildPlotSpec(single, trans))[0].encoding.color
+    ).toBeUndefined();
   });
 
   it('draws a heatmap of means over two parameters by default', () => {
@@ -143,7 +149,7 @@ describe('plot kinds', () => {
     ];
     const plot = resolvePlot(rows, ['a', 'b'], 'score')!;
     expect(plot).toMatchObject({ kind: 'heatmap', x: 'a', series: 'b' });
-    const spec = buildPlotSpec(plot) as any;
+    const spec = buildPlotSpec(plot, trans) as any;
     expect(spec.mark.type).toBe('rect');
     expect(spec.encoding.x.field).toBe('a');
     expect(spec.encoding.y.field).toBe('b');
@@ -159,7 +165,7 @@ describe('plot kinds', () => {
     const plot = resolvePlot(rows, ['a', 'b', 'c'], 'score')!;
     expect(plot.kind).toBe('parallel');
     expect(plot.logPossible).toBe(false);
-    const spec = buildPlotSpec(plot) as any;
+    const spec = buildPlotSpec(plot, trans) as any;
     expect(spec.encoding.detail.field).toBe('run');
     expect(spec.encoding.x.sort).toEqual(['a', 'b', 'c', 'score']);
     const byRun = new Map<number, any>(
@@ -176,7 +182,7 @@ describe('plot kinds', () => {
 
   it('has nothing to draw until a run finishes with the metric', () => {
     const rows = [run(0, { x: 1 }, null), run(1, { x: 2 }, null)];
-    expect(buildPlotSpec(resolvePlot(rows, ['x'], 'score')!)).toBeNull();
+    expect(buildPlotSpec(resolvePlot(rows, ['x'], 'score')!, trans)).toBeNull();
     expect(resolvePlot(rows, [], 'score')).toBeNull();
   });
 });

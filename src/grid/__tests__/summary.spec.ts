@@ -2,6 +2,7 @@
  * How the sidebar sums up a grid, and which notebook paths it sends on.
  */
 import { IGrid } from '../../api';
+import { englishBundle as trans } from '../../common/translation';
 import {
   gridProgress,
   notebookName,
@@ -32,14 +33,15 @@ describe('grid summaries', () => {
   });
 
   it('says the state and progress, and how many runs failed', () => {
-    expect(gridProgress(grid())).toBe('running 3/9');
+    expect(gridProgress(grid(), trans)).toBe('running 3/9');
     expect(
       gridProgress(
         grid({
           state: 'finished',
           done: 9,
           counts: { ok: 6, failed: 2, timeout: 1 }
-        })
+        }),
+        trans
       )
     ).toBe('finished 9/9, 3 failed');
   });
@@ -58,13 +60,13 @@ describe('notebookPathError', () => {
     ['data.csv', 'ends with .ipynb'],
     ['sweep.ipynb.bak', 'ends with .ipynb']
   ])('refuses %p', (path, reason) => {
-    expect(notebookPathError(path)).toContain(reason);
+    expect(notebookPathError(path, trans)).toContain(reason);
   });
 
   it.each(['sweep.ipynb', 'a/b/Sweep.IPYNB', ' spaced.ipynb '])(
     'lets the server judge %p',
     path => {
-      expect(notebookPathError(path)).toBeNull();
+      expect(notebookPathError(path, trans)).toBeNull();
     }
   );
 });

@@ -51,7 +51,7 @@ describe('describePin', () => {
 describe('diffLines', () => {
   it('keeps the list short', () => {
     const added = Array.from({ length: 12 }, (_, i) => `pypi:p${i}==1`);
-    const lines = diffLines(status('differs', { added }));
+    const lines = diffLines(status('differs', { added }), trans);
     expect(lines).toHaveLength(9);
     expect(lines[8]).toBe('… 4 more');
   });
