@@ -132,3 +132,70 @@ export async function openSidebar(page: Page) {
   await expect(panel).toBeVisible();
   return panel;
 }
+
+export async function postJson(
+  request: APIRequestContext,
+  url: string,
+  data: unknown,
+  status = 202
+) {
+  const response = await request.post(url, { headers: auth, data });
+  expect(response.status(), `POST ${url}: ${await response.text()}`).toBe(
+    status
+  );
+  return response.json();
+}
+
+/** Write a file into the server's root, as the file browser's upload does. */
+export async function putFile(
+  request: APIRequestContext,
+  path: string,
+  text: string
+) {
+  const response = await request.put(`/api/contents/${path}`, {
+    headers: auth,
+    data: { type: 'file', format: 'text', content: text }
+  });
+  expect(response.ok(), `PUT ${path}: ${response.status()}`).toBeTruthy();
+}
+
+/** A notebook whose first cell (tagged "parameters") is `parameters`. */
+export function parametersNotebook(parameters: string, ...body: string[]) {
+  const cell = (source: string, tags: string[] = []) => ({
+    cell_type: 'code',
+    execution_count: null,
+    metadata: { tags },
+    outputs: [],
+    source
+  });
+  return JSON.stringify({
+    cells: [cell(parameters, ['parameters']), ...body.map(s => cell(s))],
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3',
+        language: 'python'
+      }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}
+
+export const SETTINGS = '/lab/api/settings/jupyter-env-manager:plugin';
+
+/** The extension's settings as the user saved them (none saved: {}). */
+export async function savedSettings(
+  request: APIRequestContext
+): Promise<Record<string, unknown>> {
+  return (await getJson(request, SETTINGS)).settings ?? {};
+}
+
+/** Back to the defaults, for the tests after this one. */
+export async function resetSettings(request: APIRequestContext) {
+  const response = await request.put(SETTINGS, {
+    headers: auth,
+    data: { raw: '{}' }
+  });
+  expect(response.status(), `PUT ${SETTINGS}`).toBe(204);
+}

@@ -18,8 +18,9 @@ module.exports = {
   python: process.env.JEM_PYTHON || 'python',
   /** Where serve_installed.py keeps the venv, HOME and work folder it serves. */
   folder: path.join(os.tmpdir(), `jem-installed-${process.getuid()}`),
-  port: 18139,
+  // Two runs on one machine (CI and a developer) each choose their ports.
+  port: Number(process.env.JEM_INSTALLED_PORT || 18139),
   /** A second server from the same venv, whose user config names another manager. */
-  otherPort: 18138,
+  otherPort: Number(process.env.JEM_INSTALLED_OTHER_PORT || 18138),
   token: process.env.JEM_INSTALLED_TOKEN || 'jem-as-installed-ui'
 };
