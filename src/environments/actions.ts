@@ -36,7 +36,7 @@ import { nameError } from './names';
 import { askNewEnvironment, IDialogServices } from './newEnvironmentDialog';
 import { PackagesModel } from './packagesModel';
 import { PlanBody } from './planDialog';
-import { IEnvironmentActions } from './sidebar';
+import { IEnvironmentActions } from './environmentItem';
 
 export interface IActionsOptions {
   app: JupyterFrontEnd;

@@ -12,7 +12,8 @@ import { EnvManagerClient, IEnvironment, IServerInfo } from '../../api';
 import { KernelSpecsModel } from '../../kernels/model';
 import { TasksModel } from '../../tasks/model';
 import { EnvironmentsModel } from '../model';
-import { EnvironmentsSidebar, IEnvironmentActions } from '../sidebar';
+import { IEnvironmentActions } from '../environmentItem';
+import { EnvironmentsSidebar } from '../sidebar';
 
 const trans = nullTranslator.load('jupyter_env_manager');
 
