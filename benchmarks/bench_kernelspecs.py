@@ -31,8 +31,8 @@ from pathlib import Path
 STOCK = "jupyter_client.kernelspec.KernelSpecManager"
 OURS = "jupyter_env_manager.kernels.spec_manager.EnvKernelSpecManager"
 TOKEN = "bench-token"
-#: This bench's ports (a shared machine: every helper has its own range).
-PORTS = range(19400, 19440)
+#: This bench's ports by default (a shared machine: `--ports` picks another range).
+PORTS = list(range(19400, 19440))
 KERNEL_JSON = {
     "argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
     "display_name": "Python 3 (ipykernel)",
@@ -180,7 +180,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 requests, no 10-env case")
     parser.add_argument("--json", help="write the goal rows here (for run_all.py)")
     parser.add_argument("--smoke", action="store_true", help="smallest run (run_all's test)")
+    parser.add_argument("--ports", help="FIRST-LAST: the servers' port range (default 19400-19439)")
     args = parser.parse_args()
+    if args.ports:
+        first, _, last = args.ports.partition("-")
+        PORTS[:] = range(int(first), int(last or first) + 1)
     args.quick = args.quick or args.smoke
     requests = 5 if args.smoke else 20 if args.quick else args.requests
     cases = [

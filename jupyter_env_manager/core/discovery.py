@@ -31,9 +31,10 @@ changes one of them, so a stale size is recomputed.
 from __future__ import annotations
 
 import json
+import locale
 import os
 import re
-import sys
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -113,25 +114,58 @@ def _is_venv(path: Path | str) -> bool:
 
 def _engine_of(prefix: Path | str) -> str:
     try:
-        with open(f"{os.fspath(prefix)}{_SEP}{ENGINE_MARKER}", encoding="utf-8") as handle:
-            data = json.loads(handle.read())
+        data = json.loads(_read_file(f"{os.fspath(prefix)}{_SEP}{ENGINE_MARKER}").decode())
     except (OSError, ValueError):
         return "conda"
     engine = data.get("engine") if isinstance(data, dict) else None
     return engine if isinstance(engine, str) and engine else "conda"
 
 
-_LIB_VERSION_RE = re.compile(r"python(\d+\.\d+)t?")
-# Where "Lib" and "lib" name one folder, a listing's exact spelling proves nothing.
-_FOLDS_CASE = sys.platform in ("win32", "darwin")
+# O_NONBLOCK: a FIFO in a prefix must not hang the listing.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
-def _venv_version(prefix: str) -> str | None:
+class _NotAFile(OSError):
+    pass
+
+
+def _read_file(path: str, *, regular_only: bool = False) -> bytes:
+    """A small file's bytes through `os` calls: a buffered file object costs twice the
+    system calls, and this runs for every environment of a listing. OSError as
+    `open()` raises it; with `regular_only`, `_NotAFile` for anything but a regular
+    file."""
+    fd = os.open(path, _READ_FLAGS)
     try:
-        with open(f"{prefix}{_SEP}pyvenv.cfg", errors="replace") as handle:
-            text = handle.read()
+        if regular_only and not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotAFile(path)
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+_LIB_VERSION_RE = re.compile(r"python(\d+\.\d+)t?")
+
+
+def _read_venv_cfg(base: str) -> str | None:
+    """The text of `<base>/pyvenv.cfg`: "" when it is a file that cannot be read, None
+    when it is no file (the prefix is no venv)."""
+    path = f"{base}{_SEP}pyvenv.cfg"
+    try:
+        data = _read_file(path, regular_only=True)
+    except (FileNotFoundError, NotADirectoryError, _NotAFile):
+        return None  # no file there, or the prefix is not a folder
     except OSError:
-        return None
+        # As `open()` would have failed: a file we may not read is still a venv.
+        return "" if os.path.isfile(path) else None
+    # What text mode would decode (the locale's encoding; line ends do not matter to
+    # `splitlines`).
+    return data.decode(locale.getpreferredencoding(False), "replace")
+
+
+def _venv_version(text: str) -> str | None:
     for line in text.splitlines():
         key, _, value = line.partition("=")
         if key.strip() in {"version", "version_info"} and value.strip():
@@ -139,21 +173,15 @@ def _venv_version(prefix: str) -> str | None:
     return None
 
 
-def _python_facts(
-    prefix: str, top: dict[str, os.DirEntry[str]], venv: bool
-) -> tuple[str | None, bool]:
+def _python_facts(prefix: str, version: str | None) -> tuple[str | None, bool]:
     """(Python version, ipykernel installed): what `site_packages.python_version` and
-    `has_ipykernel` answer, from the prefix's listing `top` and one listing of `lib/`
-    instead of two globs."""
-    version = _venv_version(prefix) if venv else None
+    `has_ipykernel` answer, from one listing of `lib/` instead of two globs."""
     lib = f"{prefix}{_SEP}lib"
-    names: list[str] = []
-    if "lib" in top or _FOLDS_CASE:
-        try:
-            with os.scandir(lib) as entries:
-                names = sorted(e.name for e in entries if e.name.startswith("python"))
-        except OSError:
-            pass
+    try:
+        with os.scandir(lib) as entries:
+            names = sorted(e.name for e in entries if e.name.startswith("python"))
+    except OSError:
+        names = []
     ipykernel = False
     for name in names:
         if version is None:
@@ -162,25 +190,26 @@ def _python_facts(
                 version = match.group(1)
         if not ipykernel:
             ipykernel = os.path.isdir(f"{lib}{_SEP}{name}{_SEP}site-packages{_SEP}ipykernel")
-    if not ipykernel and ("Lib" in top or _FOLDS_CASE):
+    if not ipykernel:
         # A Windows layout (conda's Lib\site-packages).
         ipykernel = os.path.isdir(f"{prefix}{_SEP}Lib{_SEP}site-packages{_SEP}ipykernel")
     return version, ipykernel
 
 
 def _last_change(
-    prefix: str, conda_meta: os.DirEntry[str] | None, version: str | None, venv: bool
+    prefix: str, conda_meta: os.stat_result | None, version: str | None
 ) -> float | None:
     """When the packages last changed: conda writes one conda-meta/*.json per
-    package, pip and uv add folders to site-packages. One stat."""
-    try:
-        if not venv and conda_meta is not None:
-            return conda_meta.stat().st_mtime
-        if version:
-            short = ".".join(version.split(".")[:2])
+    package, pip and uv add folders to site-packages. One stat (none for conda: the
+    stat that told conda-meta/ is a folder has its mtime)."""
+    if conda_meta is not None:
+        return conda_meta.st_mtime
+    if version:
+        short = ".".join(version.split(".")[:2])
+        try:
             return os.stat(f"{prefix}{_SEP}lib{_SEP}python{short}{_SEP}site-packages").st_mtime
-    except OSError:
-        pass
+        except OSError:
+            pass
     return None
 
 
@@ -221,31 +250,46 @@ def _child_names(directory: Path) -> list[str]:
         return []
 
 
-def _describe(
-    prefix: Path, name: str | None, is_base: bool, with_sizes: bool
-) -> Environment | None:
-    base = os.fspath(prefix)
-    # One listing of the prefix answers "conda-meta/? pyvenv.cfg? marker? lib/?"
-    # (listing 1,000 environments is bounded by these system calls).
+_Facts = tuple[str, str, "str | None", bool, "float | None"]
+
+
+def _facts(base: str) -> _Facts | None:
+    """(kind, engine, Python version, ipykernel installed, last change) of the prefix
+    at `base`, or None when it is no environment."""
+    # Asking for conda-meta/ and pyvenv.cfg by name costs fewer system calls than
+    # listing the prefix, whatever it holds (listing 1,000 environments is bounded by
+    # these calls).
     try:
-        with os.scandir(base) as entries:
-            top = {entry.name: entry for entry in entries}
+        conda_meta: os.stat_result | None = os.stat(f"{base}{_SEP}conda-meta")
     except OSError:
-        return None
-    conda_meta = top.get("conda-meta")
-    venv_cfg = top.get("pyvenv.cfg")
-    if conda_meta is not None and conda_meta.is_dir():
-        kind, venv = "conda", False
-        engine = _engine_of(base) if ENGINE_MARKER in top else "conda"
-    elif venv_cfg is not None and venv_cfg.is_file():
-        kind, engine, venv = "venv", "uv", True
+        conda_meta = None
+    if conda_meta is not None and stat.S_ISDIR(conda_meta.st_mode):
+        cfg = None
     else:
+        conda_meta = None
+        cfg = _read_venv_cfg(base)
+        if cfg is None:
+            return None
+    # A prefix that cannot be listed is no environment (as when this listed it).
+    if not os.access(base, os.R_OK):
         return None
-    version, ipykernel = _python_facts(base, top, venv)
+    if cfg is None:
+        kind, engine = "conda", _engine_of(base)
+        version, ipykernel = _python_facts(base, None)
+    else:
+        kind, engine = "venv", "uv"
+        version, ipykernel = _python_facts(base, _venv_version(cfg))
+    return kind, engine, version, ipykernel, _last_change(base, conda_meta, version)
+
+
+def _environment(
+    facts: _Facts, prefix: Path, name: str | None, is_base: bool, with_sizes: bool
+) -> Environment:
+    kind, engine, version, ipykernel, modified = facts
     return Environment(
-        modified=_last_change(base, conda_meta, version, venv),
+        modified=modified,
         # conda names envs outside any envs dir by their full path.
-        name=name if name is not None else base,
+        name=name if name is not None else os.fspath(prefix),
         prefix=prefix,
         kind=kind,
         engine=engine,
@@ -256,16 +300,45 @@ def _describe(
     )
 
 
+def _describe(
+    prefix: Path, name: str | None, is_base: bool, with_sizes: bool
+) -> Environment | None:
+    facts = _facts(os.fspath(prefix))
+    return None if facts is None else _environment(facts, prefix, name, is_base, with_sizes)
+
+
 def list_environments(locations: Locations, *, with_sizes: bool = False) -> list[Environment]:
     """Every environment found, base first, then by name. Missing prefixes are skipped."""
+    # `_candidates`' order, with the children of a folder keyed from the folder's key
+    # (a string join instead of an abspath per child) and made Paths only when found.
     found: dict[str, Environment] = {}
-    for prefix, name, is_base in _candidates(locations):
-        key = path_key(prefix)
-        if key in found:
+
+    def consider(key: str, prefix: Path, name: str | None, is_base: bool) -> None:
+        if key not in found:
+            env = _describe(prefix, name, is_base, with_sizes)
+            if env is not None:
+                found[key] = env
+
+    if locations.root_prefix is not None:
+        root = locations.root_prefix
+        consider(path_key(root), root, conda_config.ROOT_ENV_NAME, True)
+    for envs_dir in [*locations.conda_envs_dirs, locations.venvs_dir]:
+        names = _child_names(envs_dir)
+        if not names:
             continue
-        env = _describe(prefix, name, is_base, with_sizes)
-        if env is not None:
-            found[key] = env
+        folder = os.fspath(envs_dir)
+        dir_key = path_key(envs_dir).rstrip(_SEP)
+        for name in names:
+            key = f"{dir_key}{_SEP}{os.path.normcase(name)}"
+            if key in found:
+                continue
+            facts = _facts(os.path.join(folder, name))
+            if facts is not None:
+                found[key] = _environment(facts, envs_dir / name, name, False, with_sizes)
+    for prefix in read_environments_txt(locations.environments_txt):
+        consider(path_key(prefix), prefix, None, False)
+    for prefix in locations.extra_prefixes:
+        consider(path_key(prefix), prefix, None, False)
     return sorted(found.values(), key=lambda e: (not e.is_base, e.name.lower()))
 
 
@@ -302,14 +375,14 @@ _size_lock = threading.Lock()
 def _walk_size(prefix: Path) -> int:
     total = 0
     seen: set[tuple[int, int]] = set()
-    for stat in file_stats(prefix):
+    for info in file_stats(prefix):
         # conda hard-links files from its package cache; count each inode once.
-        if stat.st_nlink > 1:
-            ident = (stat.st_dev, stat.st_ino)
+        if info.st_nlink > 1:
+            ident = (info.st_dev, info.st_ino)
             if ident in seen:
                 continue
             seen.add(ident)
-        total += stat.st_size
+        total += info.st_size
     return total
 
 

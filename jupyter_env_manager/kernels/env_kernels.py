@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.models import Environment
+from ..core.paths import path_key
 from . import naming
 
 PROVISIONER_NAME = "jupyter-env-manager"
@@ -233,11 +234,15 @@ def _file_stamp(path: str) -> tuple[int, int, int] | None:
     return st.st_mtime_ns, st.st_ino, st.st_size
 
 
-def _stamped_spec_files(prefix: Path) -> list[tuple[str, str, tuple[object, ...]]]:
+_KERNELS_SUBDIR = os.sep + os.fspath(KERNELS_SUBDIR)
+_EXE_SUBDIR = os.sep + ("Scripts" if sys.platform == "win32" else "bin")
+
+
+def _stamped_spec_files(prefix: Path | str) -> list[tuple[str, str, tuple[object, ...]]]:
     """(kernel.json path, kernel folder name, stats of both) for every kernel file of
     an env, sorted as `spec_files` sorts them; strings, not Paths, since this runs for
     every kernel on every rescan."""
-    folder = os.path.join(os.fspath(prefix), os.fspath(KERNELS_SUBDIR))
+    folder = os.fspath(prefix) + _KERNELS_SUBDIR
     try:
         with os.scandir(folder) as entries:
             dirs = sorted((e for e in entries if e.is_dir()), key=lambda e: e.name)
@@ -265,6 +270,7 @@ def build_env_kernels(
     name_format: str = naming.DEFAULT_NAME_FORMAT,
     provisioner: bool = True,
     cache: KernelCache | None = None,
+    file_stamps: list[tuple[str, object]] | None = None,
 ) -> list[EnvKernel]:
     """Every kernel of every env in `envs`, named as `naming` describes.
 
@@ -274,31 +280,38 @@ def build_env_kernels(
     With a `cache` (kept by the caller between calls), a kernel whose file, folder,
     environment, name and the env's `bin/` are unchanged is reused instead of read
     and rebuilt: after one env changes, the others cost a few `stat`s each.
+
+    `file_stamps`, when given, gets (path, stat stamp) of each returned kernel's
+    kernel.json and folder, as stat'ed before the file was read: what a caller
+    compares to notice a kernel changed since, without stat'ing them again.
     """
     env_list = list(envs)
-    conda_names = naming.conda_short_names(
-        (e.prefix for e in env_list if e.kind == "conda"),
+    keys = [path_key(e.prefix) for e in env_list]
+    conda_envs: dict[str, Path] = {}
+    venv_envs: dict[str, Path] = {}
+    for env, key in zip(env_list, keys, strict=True):
+        (conda_envs if env.kind == "conda" else venv_envs).setdefault(key, env.prefix)
+    conda_names = naming.conda_short_names_by_key(
+        conda_envs,
         root_prefix=root_prefix if root_prefix is not None else _base_prefix(env_list),
         default_envs_dir=default_envs_dir,
     )
-    venv_names = naming.venv_short_names(e.prefix for e in env_list if e.kind == "venv")
+    venv_names = naming.venv_short_names_by_key(venv_envs)
     venv_format = (
         naming.VENV_NAME_FORMAT if name_format == naming.DEFAULT_NAME_FORMAT else name_format
     )
     kernels: list[EnvKernel] = []
     taken: set[str] = set()
     used: KernelCache = {}
-    for env in env_list:
-        key = os.path.normcase(os.path.abspath(env.prefix))
+    for env, key in zip(env_list, keys, strict=True):
         short = (conda_names if env.kind == "conda" else venv_names).get(key)
         if short is None:
             continue  # e.g. a conda-bld prefix
+        base = os.fspath(env.prefix)
         # The executables argv[0] resolves to live in bin/ (Scripts/ on Windows).
-        exe_dir = _file_stamp(
-            os.path.join(env.prefix, "Scripts" if sys.platform == "win32" else "bin")
-        )
+        exe_dir = _file_stamp(base + _EXE_SUBDIR)
         env_format = name_format if env.kind == "conda" else venv_format
-        for path, dir_name, file_stamp in _stamped_spec_files(env.prefix):
+        for path, dir_name, file_stamp in _stamped_spec_files(base):
             if env.kind == "conda":
                 name = naming.conda_kernel_name(short, dir_name)
             else:
@@ -329,6 +342,10 @@ def build_env_kernels(
             taken.add(name.lower())
             used[path] = (built_from, kernel)
             kernels.append(kernel)
+            if file_stamps is not None:
+                json_stamp, folder_stamp = file_stamp
+                file_stamps.append((path, json_stamp))
+                file_stamps.append((path[: -len(os.sep + "kernel.json")], folder_stamp))
     if cache is not None:
         # Only what this scan saw: removed envs do not linger.
         cache.clear()

@@ -135,43 +135,82 @@ def conda_short_names(
     `default_envs_dir` is `<root_prefix>/envs` when omitted. Prefixes under
     `<root_prefix>/conda-bld/` get no name (nb_conda_kernels skips them).
     """
+    return conda_short_names_by_key(
+        _keyed(prefixes), root_prefix=root_prefix, default_envs_dir=default_envs_dir
+    )
+
+
+def _keyed(prefixes: Iterable[Path]) -> dict[str, Path]:
+    unique: dict[str, Path] = {}
+    for prefix in prefixes:
+        unique.setdefault(path_key(prefix), prefix)
+    return unique
+
+
+def _path_order(unique: dict[str, Path]) -> list[str]:
+    """The keys of `unique` in the order of their absolute paths."""
+    if os.name == "posix":
+        return sorted(unique)  # there, a key is the absolute path itself
+    return sorted(unique, key=lambda k: os.path.abspath(unique[k]))
+
+
+def conda_short_names_by_key(
+    unique: dict[str, Path],
+    *,
+    root_prefix: Path | None,
+    default_envs_dir: Path | None = None,
+) -> dict[str, str]:
+    """`conda_short_names` of prefixes already keyed by `path_key` (one prefix per
+    key): the kernel scan has the keys at hand."""
     root_key = path_key(root_prefix) if root_prefix is not None else None
     if default_envs_dir is None and root_prefix is not None:
         default_envs_dir = root_prefix / "envs"
     default_key = path_key(default_envs_dir) if default_envs_dir is not None else None
     build_key = os.path.join(root_key, "conda-bld", "") if root_key else None
 
-    unique: dict[str, Path] = {}
-    for prefix in prefixes:
-        unique.setdefault(path_key(prefix), prefix)
     # conda lists prefixes sorted (base among them); nb_conda_kernels names them in
     # that order, so who gets a plain name and who a counter follows the path order.
-    order = sorted(unique, key=lambda k: os.path.abspath(unique[k]))
-
     taken: set[str] = set()
     names: dict[str, str] = {}
-    for key in order:
+    # Envs share a few folders: each folder's facts once per scan.
+    folders: dict[Path, tuple[bool, bool, str]] = {}
+    for key in _path_order(unique):
         if key == root_key:
             names[key] = _claim(BASE_SHORT_NAME, taken)
             continue
         if build_key and key.startswith(build_key):
             continue
-        path = Path(unique[key])
+        prefix = unique[key]
+        path = prefix if isinstance(prefix, Path) else Path(prefix)
         parent = path.parent
+        facts = folders.get(parent)
+        if facts is None:
+            is_envs = parent.name == "envs"
+            facts = folders[parent] = (
+                is_envs,
+                is_envs and path_key(parent) != default_key,
+                parent.parent.name if is_envs else "",
+            )
         name = path.name
-        if parent.name == "envs" and (path_key(parent) != default_key or name in taken):
-            name = f"{parent.parent.name}-{name}"
+        is_envs, foreign, above = facts
+        if is_envs and (foreign or name in taken):
+            name = f"{above}-{name}"
         names[key] = _claim(name, taken)
     return names
 
 
 def venv_short_names(prefixes: Iterable[Path]) -> dict[str, str]:
     """Directory names of venvs, disambiguated in path order; keyed like `conda_short_names`."""
-    unique: dict[str, Path] = {}
-    for prefix in prefixes:
-        unique.setdefault(path_key(prefix), prefix)
+    return venv_short_names_by_key(_keyed(prefixes))
+
+
+def venv_short_names_by_key(unique: dict[str, Path]) -> dict[str, str]:
     taken: set[str] = set()
-    return {key: _claim(Path(unique[key]).name, taken) for key in sorted(unique)}
+    return {key: _claim(_name(unique[key]), taken) for key in sorted(unique)}
+
+
+def _name(prefix: Path) -> str:
+    return (prefix if isinstance(prefix, Path) else Path(prefix)).name
 
 
 def nb_language(spec_display_name: str) -> str:

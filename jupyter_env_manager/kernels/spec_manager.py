@@ -265,6 +265,7 @@ class EnvKernelSpecManager(KernelSpecManager):
                 if root is not None
                 else (locations.conda_envs_dirs[0] if locations.conda_envs_dirs else None)
             )
+            file_stamps: list[tuple[str, object]] = []
             kernels = build_env_kernels(
                 envs,
                 root_prefix=root,
@@ -272,18 +273,17 @@ class EnvKernelSpecManager(KernelSpecManager):
                 name_format=self.name_format,
                 provisioner=self._provisioner_available(),
                 cache=self._kernel_cache,
+                file_stamps=file_stamps,
             )
             self._kernels = {k.name: k for k in kernels}
             self._by_lower = {k.name.lower(): k for k in kernels}
             self._served = {os.path.normcase(os.path.abspath(k.env.prefix)) for k in kernels}
             self._models = {key: v for key, v in self._models.items() if key[1] in self._kernels}
-            # The folders too: a logo added to a kernel changes its REST model.
-            self._kernel_files = [
-                path
-                for k in kernels
-                for path in (os.path.join(k.kernel_dir, "kernel.json"), os.fspath(k.kernel_dir))
-            ]
-            self._fingerprint = (fingerprint[0], self._files_fingerprint(self._kernel_files))
+            # The folders too: a logo added to a kernel changes its REST model. Their
+            # stats as the scan took them, before reading: a file changed since is
+            # read again next time.
+            self._kernel_files = [path for path, _stamp in file_stamps]
+            self._fingerprint = (fingerprint[0], tuple(stamp for _path, stamp in file_stamps))
             self.log.debug("Found %d environment kernels in %d envs", len(kernels), len(envs))
             return self._kernels
 
