@@ -27,3 +27,8 @@ export function formatCell(value: unknown): string {
   }
   return String(value);
 }
+
+/** The classes of a run's status badge (style/base.css colours each). */
+export function runStatusClass(status: string): string {
+  return `jp-EnvManager-runStatus jp-mod-${status}`;
+}

@@ -59,6 +59,20 @@ export function failedRuns(grid: IGrid): number {
   return (counts.failed ?? 0) + (counts.timeout ?? 0) + (counts.refused ?? 0);
 }
 
+/** What can be done with a grid now: stop it, or start what is left or failed. */
+export function gridChoices(grid: IGrid): {
+  cancel: boolean;
+  resume: boolean;
+  rerunFailed: boolean;
+} {
+  const running = grid.active || grid.state === 'running';
+  return {
+    cancel: running,
+    resume: !running && grid.done < grid.total,
+    rerunFailed: !running && failedRuns(grid) > 0
+  };
+}
+
 /** "running 3/9", "finished 9/9, 2 failed", "cancelled 4/9". */
 export function gridProgress(grid: IGrid, trans: TranslationBundle): string {
   const failed = failedRuns(grid);

@@ -1,243 +1,28 @@
 /**
  * The "Grid searches" main-area view: the server's grids, and for the selected
- * one its live progress, cancel / resume / re-run failed, a plot of the metric,
- * and the results table ranked best first.
+ * one its live progress (progress.tsx), cancel / resume / re-run failed, a
+ * plot of the metric (plotArea.tsx) and the results table (resultsTable.tsx).
  */
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
-import React, { useEffect, useState } from 'react';
+import React from 'react';
 
-import { IGrid, RunStatus } from '../api';
+import { IGrid } from '../api';
 import { FieldError } from '../common/fieldError';
-import { formatDuration } from '../common/format';
 import { environmentsIcon } from '../common/icons';
-import { formatCell, outputNotebookPath } from './cells';
 import { GridsModel } from './model';
 import { GridPlotArea } from './plotArea';
-import { bestRuns } from './ranking';
-import { filterRows, ISortOrder, sortRows } from './table';
-import {
-  failedRuns,
-  gridProgress,
-  gridStateLabel,
-  runStatusLabel
-} from './summary';
-import { describeTiming, gridTiming } from './timing';
+import { GridProgress } from './progress';
+import { ResultsTable } from './resultsTable';
+import { gridChoices, gridStateLabel } from './summary';
 
 export interface IGridsActions {
   cancel(): void;
   resume(rerunFailed: boolean): void;
   downloadCsv(grid: IGrid): void;
   openNotebook(path: string): void;
-}
-
-function statusClass(status: string): string {
-  return `jp-EnvManager-runStatus jp-mod-${status}`;
-}
-
-/** A column header that sorts the table by its column. */
-function SortHeader(props: {
-  label: string;
-  sortKey: string;
-  order: ISortOrder;
-  onSort: (order: ISortOrder) => void;
-}): JSX.Element {
-  const { label, sortKey, order, onSort } = props;
-  const active = order.key === sortKey;
-  return (
-    <th
-      aria-sort={
-        active ? (order.descending ? 'descending' : 'ascending') : 'none'
-      }
-    >
-      <button
-        className="jp-EnvManager-sortButton"
-        data-sort-key={sortKey}
-        onClick={() =>
-          onSort({
-            key: sortKey,
-            descending: active ? !order.descending : false
-          })
-        }
-      >
-        {label}
-        {active ? (order.descending ? ' ▼' : ' ▲') : ''}
-      </button>
-    </th>
-  );
-}
-
-function ResultsTable(props: {
-  model: GridsModel;
-  grid: IGrid;
-  metric: string | null;
-  actions: IGridsActions;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { model, grid, metric, actions, trans } = props;
-  const [order, setOrder] = useState<ISortOrder>({
-    key: 'rank',
-    descending: false
-  });
-  const [filter, setFilter] = useState('');
-  const all = grid.results ?? [];
-  const best = bestRuns(all, metric);
-  const rows = sortRows(
-    filterRows(all, filter, grid.swept, metric),
-    order,
-    metric
-  );
-  const header = (label: string, sortKey: string) => (
-    <SortHeader
-      key={sortKey}
-      label={label}
-      sortKey={sortKey}
-      order={order}
-      onSort={setOrder}
-    />
-  );
-  return (
-    <div className="jp-EnvManager-gridResults">
-      <div className="jp-EnvManager-gridFilter">
-        <input
-          className="jp-mod-styled jp-EnvManager-filter"
-          type="search"
-          placeholder={trans.__('Filter runs (e.g. x=0.1 failed)')}
-          aria-label={trans.__('Filter runs')}
-          value={filter}
-          onChange={event => setFilter(event.target.value)}
-        />
-        <span className="jp-EnvManager-gridShown">
-          {trans.__('%1 of %2 runs', rows.length, all.length)}
-        </span>
-      </div>
-      <table
-        className="jp-EnvManager-gridTable"
-        aria-label={trans.__('Results')}
-      >
-        <thead>
-          <tr>
-            {header(trans.__('Run'), 'run')}
-            {grid.swept.map(name => header(name, `param:${name}`))}
-            {metric && header(metric, `metric:${metric}`)}
-            {metric && header(trans.__('Rank'), 'rank')}
-            {header(trans.__('Status'), 'status')}
-            {header(trans.__('Duration'), 'duration')}
-            <th>{trans.__('Output')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(row => {
-            const status = model.runStatus(row);
-            const output = outputNotebookPath(row.output_notebook);
-            const isBest = best.has(row.run);
-            return (
-              <tr
-                key={`${row.run}`}
-                data-run={row.run}
-                data-attempts={row.attempts ?? undefined}
-                className={isBest ? 'jp-mod-best' : undefined}
-              >
-                <td>
-                  {row.run}
-                  {isBest && (
-                    <span
-                      className="jp-EnvManager-bestMark"
-                      aria-label={trans.__('best')}
-                      title={trans.__('best')}
-                    >
-                      {' ★'}
-                    </span>
-                  )}
-                </td>
-                {grid.swept.map(name => (
-                  <td key={name} data-param={name}>
-                    {formatCell(row[`param_${name}`])}
-                  </td>
-                ))}
-                {metric && (
-                  <td data-metric={metric} title={String(row[metric] ?? '')}>
-                    {formatCell(row[metric])}
-                  </td>
-                )}
-                {metric && <td>{formatCell(row[`rank_${metric}`])}</td>}
-                <td>
-                  <span
-                    className={statusClass(status)}
-                    title={
-                      row.error ?? model.liveRuns.get(row.run)?.message ?? ''
-                    }
-                  >
-                    {runStatusLabel(status, trans)}
-                  </span>
-                  {row.error && status !== 'ok' && (
-                    <div className="jp-EnvManager-runError">{row.error}</div>
-                  )}
-                </td>
-                <td
-                  className="jp-EnvManager-duration"
-                  title={
-                    typeof row.duration === 'number'
-                      ? trans.__('%1 seconds', row.duration)
-                      : undefined
-                  }
-                >
-                  {formatDuration(row.duration, trans)}
-                </td>
-                <td>
-                  {output && status !== 'pending' && status !== 'running' && (
-                    <button
-                      className="jp-EnvManager-linkButton"
-                      title={output}
-                      aria-label={trans.__(
-                        'Open the output of run %1',
-                        row.run
-                      )}
-                      onClick={() => actions.openNotebook(output)}
-                    >
-                      {trans.__('Open')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-/** Elapsed time and the estimate of what is left, ticking while it runs. */
-function GridTiming(props: {
-  grid: IGrid;
-  trans: TranslationBundle;
-}): JSX.Element | null {
-  const { grid, trans } = props;
-  const [now, setNow] = useState(() => Date.now() / 1000);
-  useEffect(() => {
-    if (!grid.active) {
-      return;
-    }
-    const timer = window.setInterval(() => setNow(Date.now() / 1000), 1000);
-    return () => window.clearInterval(timer);
-  }, [grid.active]);
-  const { elapsed, left } = describeTiming(
-    gridTiming(grid.results ?? [], grid.total, grid.active, now),
-    grid.active,
-    trans
-  );
-  if (elapsed === null) {
-    return null;
-  }
-  return (
-    <span className="jp-EnvManager-gridTiming">
-      <span className="jp-EnvManager-gridElapsed">{elapsed}</span>
-      {left !== null && <span className="jp-EnvManager-gridEta">{left}</span>}
-    </span>
-  );
 }
 
 function GridDetail(props: {
@@ -249,10 +34,7 @@ function GridDetail(props: {
 }): JSX.Element {
   const { model, grid, actions, rendermime, trans } = props;
   const metric = grid.metrics[0]?.name ?? null;
-  const counts = grid.counts ?? {};
-  const failed = failedRuns(grid);
-  const fraction = grid.total ? grid.done / grid.total : 0;
-  const running = grid.active || grid.state === 'running';
+  const choices = gridChoices(grid);
   return (
     <div className="jp-EnvManager-gridDetail" data-grid-id={grid.grid_id}>
       <div className="jp-EnvManager-gridHeader">
@@ -272,7 +54,7 @@ function GridDetail(props: {
           </div>
         </div>
         <div className="jp-EnvManager-gridButtons">
-          {running && (
+          {choices.cancel && (
             <button
               className="jp-mod-styled jp-mod-warn"
               onClick={actions.cancel}
@@ -280,7 +62,7 @@ function GridDetail(props: {
               {trans.__('Cancel')}
             </button>
           )}
-          {!running && grid.done < grid.total && (
+          {choices.resume && (
             <button
               className="jp-mod-styled jp-mod-accept"
               onClick={() => actions.resume(false)}
@@ -288,7 +70,7 @@ function GridDetail(props: {
               {trans.__('Resume')}
             </button>
           )}
-          {!running && failed > 0 && (
+          {choices.rerunFailed && (
             <button
               className="jp-mod-styled jp-mod-accept"
               onClick={() => actions.resume(true)}
@@ -304,36 +86,7 @@ function GridDetail(props: {
           </button>
         </div>
       </div>
-      <div className="jp-EnvManager-gridProgress">
-        <div
-          className="jp-EnvManager-progress"
-          role="progressbar"
-          aria-label={trans.__('Runs done')}
-          aria-valuemin={0}
-          aria-valuemax={grid.total}
-          aria-valuenow={grid.done}
-        >
-          <div style={{ width: `${Math.round(fraction * 100)}%` }} />
-        </div>
-        <span className="jp-EnvManager-gridCounts">
-          {trans.__('%1 / %2 done', grid.done, grid.total)}
-          {Object.entries(counts)
-            .filter(([, n]) => n)
-            .map(([status, n]) => (
-              <span key={status} className={statusClass(status)}>
-                {trans.__(
-                  '%1 %2',
-                  runStatusLabel(status as RunStatus, trans),
-                  n
-                )}
-              </span>
-            ))}
-          <span className="jp-EnvManager-gridState">
-            {gridStateLabel(grid.state, trans)}
-          </span>
-        </span>
-        <GridTiming grid={grid} trans={trans} />
-      </div>
+      <GridProgress grid={grid} trans={trans} />
       {metric && (
         <GridPlotArea
           key={grid.grid_id}
@@ -347,7 +100,7 @@ function GridDetail(props: {
         model={model}
         grid={grid}
         metric={metric}
-        actions={actions}
+        openNotebook={actions.openNotebook}
         trans={trans}
       />
     </div>
@@ -380,7 +133,13 @@ function GridsContent(props: {
                 {grid.notebook}
               </span>
               <span className="jp-EnvManager-envMeta">
-                {trans.__('%1 · %2', gridProgress(grid, trans), grid.grid_id)}
+                {trans.__(
+                  '%1 · %2/%3 · %4',
+                  gridStateLabel(grid.state, trans),
+                  grid.done,
+                  grid.total,
+                  grid.grid_id
+                )}
               </span>
             </button>
           </li>

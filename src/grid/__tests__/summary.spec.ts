@@ -4,6 +4,7 @@
 import { IGrid } from '../../api';
 import { englishBundle as trans } from '../../common/translation';
 import {
+  gridChoices,
   gridProgress,
   notebookName,
   notebookPathError,
@@ -44,6 +45,31 @@ describe('grid summaries', () => {
         trans
       )
     ).toBe('finished 9/9, 3 failed');
+  });
+
+  it('offers cancel while running, resume and re-run failed after', () => {
+    expect(gridChoices(grid())).toEqual({
+      cancel: true,
+      resume: false,
+      rerunFailed: false
+    });
+    const stopped = grid({
+      state: 'cancelled',
+      active: false,
+      done: 4,
+      counts: { ok: 3, timeout: 1 }
+    });
+    expect(gridChoices(stopped)).toEqual({
+      cancel: false,
+      resume: true,
+      rerunFailed: true
+    });
+    const done = grid({ state: 'finished', active: false, done: 9 });
+    expect(gridChoices(done)).toEqual({
+      cancel: false,
+      resume: false,
+      rerunFailed: false
+    });
   });
 
   it('keeps the newest grids only', () => {
