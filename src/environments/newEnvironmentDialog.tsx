@@ -6,7 +6,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { ISignal, Signal } from '@lumino/signaling';
-import React, { useEffect, useRef, useState } from 'react';
+import React, { useRef } from 'react';
 
 import { CREATE_ENGINES, CreateEngine, ICreateRequest } from '../api';
 import { FieldError } from '../common/fieldError';
@@ -22,7 +22,7 @@ import {
   ISpecFile,
   isValid
 } from './createForm';
-import { splitSpecs } from './names';
+import { PackagesInput } from './packagesInput';
 
 const PYTHON_VERSIONS = ['3.13', '3.12', '3.11', '3.10', '3.9'];
 
@@ -33,100 +33,6 @@ export interface IDialogServices {
   pickWorkspaceFile(): Promise<ISpecFile | null>;
   /** Names already taken. */
   existingNames(): string[];
-}
-
-/** A list of package specs typed one at a time, with suggestions. */
-function PackagesInput(props: {
-  id: string;
-  label: string;
-  kind: 'conda' | 'venv';
-  specs: string[];
-  onChange: (specs: string[]) => void;
-  inputRef?: React.MutableRefObject<HTMLInputElement | null>;
-  services: IDialogServices;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { trans, specs } = props;
-  const [text, setText] = useState('');
-  const [suggestions, setSuggestions] = useState<string[]>([]);
-
-  useEffect(() => {
-    const query = text.trim();
-    if (query.length < 2) {
-      setSuggestions([]);
-      return;
-    }
-    let live = true;
-    // Wait for a pause in typing before asking the server.
-    const timer = setTimeout(() => {
-      props.services.search(query, props.kind).then(
-        names => live && setSuggestions(names.slice(0, 20)),
-        () => live && setSuggestions([])
-      );
-    }, 300);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [text, props.kind]);
-
-  const add = () => {
-    const added = splitSpecs(text).filter(spec => !specs.includes(spec));
-    if (added.length) {
-      props.onChange([...specs, ...added]);
-    }
-    setText('');
-  };
-  const listId = `${props.id}-suggestions`;
-  return (
-    <div className="jp-EnvManager-field">
-      <label htmlFor={props.id}>{props.label}</label>
-      <div className="jp-EnvManager-packageEntry">
-        <input
-          id={props.id}
-          ref={node => {
-            if (props.inputRef) {
-              props.inputRef.current = node;
-            }
-          }}
-          className="jp-mod-styled jp-EnvManager-packageInput"
-          list={listId}
-          value={text}
-          placeholder={trans.__('e.g. numpy pandas>=2')}
-          onChange={event => setText(event.target.value)}
-          data-pending={text.trim() ? 'true' : 'false'}
-          onBlur={add}
-        />
-        <button
-          className="jp-mod-styled jp-EnvManager-addPackage"
-          onClick={add}
-          aria-label={trans.__('Add to %1', props.label)}
-        >
-          {trans.__('Add')}
-        </button>
-        <datalist id={listId}>
-          {suggestions.map(name => (
-            <option key={name} value={name} />
-          ))}
-        </datalist>
-      </div>
-      {specs.length > 0 && (
-        <ul className="jp-EnvManager-chips" aria-label={props.label}>
-          {specs.map(spec => (
-            <li key={spec} className="jp-EnvManager-chip">
-              <span>{spec}</span>
-              <button
-                onClick={() => props.onChange(specs.filter(s => s !== spec))}
-                aria-label={trans.__('Remove %1', spec)}
-              >
-                ×
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
 }
 
 function engineLabel(engine: CreateEngine, trans: TranslationBundle): string {
@@ -257,7 +163,7 @@ function NewEnvironmentForm(props: {
             specs={form.packages}
             onChange={packages => update({ packages })}
             inputRef={props.packageInputs[0]}
-            services={services}
+            search={services.search}
             trans={trans}
           />
           {!venv && (
@@ -268,7 +174,7 @@ function NewEnvironmentForm(props: {
               specs={form.pip}
               onChange={pip => update({ pip })}
               inputRef={props.packageInputs[1]}
-              services={services}
+              search={services.search}
               trans={trans}
             />
           )}
