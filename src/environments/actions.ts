@@ -22,7 +22,6 @@ import {
   IPackagesRequest,
   ITask
 } from '../api';
-import { download } from '../common/download';
 import { ErrorNotices } from '../common/notices';
 import { submitUntilAccepted } from '../common/resubmit';
 import { KernelSpecsModel } from '../kernels/model';
@@ -30,7 +29,7 @@ import { IEnvManagerSettings } from '../settings/settings';
 import { taskTitle } from '../tasks/labels';
 import { TasksModel } from '../tasks/model';
 import { emptyForm, ICreateForm, ISpecFile } from './createForm';
-import { ExportBody } from './exportDialog';
+import { exportEnvironment } from './exportFlow';
 import { EnvironmentsModel } from './model';
 import { nameError } from './names';
 import { askNewEnvironment, IDialogServices } from './newEnvironmentDialog';
@@ -153,48 +152,15 @@ export class EnvironmentActions implements IEnvironmentActions {
     }
   }
 
-  async exportEnvironment(env: IEnvironment): Promise<void> {
-    const { trans, client, app } = this.options;
-    const body = new ExportBody(
-      this.options.settings().defaultExportFormat,
-      trans
-    );
-    const result = await showDialog({
-      title: trans.__('Export %1', env.name),
-      body,
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.okButton({ label: trans.__('Export') })
-      ]
+  exportEnvironment(env: IEnvironment): Promise<void> {
+    const { app, client, trans } = this.options;
+    return exportEnvironment(env, {
+      client,
+      contents: app.serviceManager.contents,
+      trans,
+      format: this.options.settings().defaultExportFormat,
+      folder: this.options.currentFolder()
     });
-    if (!result.button.accept || !result.value) {
-      return;
-    }
-    const { format, saveToFolder } = result.value;
-    try {
-      const file = await client.exportFile(env.name, format);
-      download(file.filename, file.content);
-      if (saveToFolder) {
-        const path = PathExt.join(this.options.currentFolder(), file.filename);
-        if ((await this._exists(path)) && !(await this._confirmReplace(path))) {
-          Notification.info(trans.__('Kept the existing %1', path), {
-            autoClose: 4000
-          });
-          return;
-        }
-        await app.serviceManager.contents.save(path, {
-          type: 'file',
-          format: 'text',
-          content: file.content
-        });
-        Notification.success(trans.__('Saved %1', path), { autoClose: 4000 });
-      }
-    } catch (error) {
-      await showErrorMessage(
-        trans.__('Cannot export %1', env.name),
-        error as Error
-      );
-    }
   }
 
   async remove(env: IEnvironment): Promise<void> {
@@ -322,38 +288,6 @@ export class EnvironmentActions implements IEnvironmentActions {
         error as Error
       );
     }
-  }
-
-  /** Is there a file or folder at `path` in the workspace? */
-  private async _exists(path: string): Promise<boolean> {
-    try {
-      await this.options.app.serviceManager.contents.get(path, {
-        content: false
-      });
-      return true;
-    } catch (error) {
-      const status = (error as { response?: Response }).response?.status;
-      if (status === 404) {
-        return false;
-      }
-      throw error;
-    }
-  }
-
-  private async _confirmReplace(path: string): Promise<boolean> {
-    const { trans } = this.options;
-    const result = await showDialog({
-      title: trans.__('Replace %1?', path),
-      body: trans.__(
-        'A file named %1 is already in this folder. Replacing it loses what it holds.',
-        PathExt.basename(path)
-      ),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Keep it') }),
-        Dialog.warnButton({ label: trans.__('Replace') })
-      ]
-    });
-    return result.button.accept;
   }
 
   private async _onFinished(task: ITask): Promise<void> {
