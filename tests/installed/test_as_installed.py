@@ -1,8 +1,9 @@
 """A user's first hour, against the wheel as installed: no config of theirs, no test config.
 
-Environments with ipykernel must be kernels in /api/kernelspecs within 2 s of being
-made (by the UI's REST call or by the CLI in another terminal) and gone within 2 s of
-removal; their kernels run inside them; a grid search "in" one finishes there.
+Environments with ipykernel become kernels in /api/kernelspecs, and an open JupyterLab
+is told so by an event, once they are made (by the UI's REST call or by the CLI in
+another terminal), and stop being kernels once removed; their kernels run inside them;
+a grid search "in" one finishes there.
 """
 
 from __future__ import annotations
