@@ -1,4 +1,4 @@
-"""Environment and package verbs, named and flagged like conda's."""
+"""Environment and package verbs, named and flagged like conda's (`list` is in listing.py)."""
 
 from __future__ import annotations
 
@@ -75,19 +75,6 @@ def _read_spec_file(path: str) -> tuple[str, bytes]:
 
 
 # -- commands ------------------------------------------------------------------
-
-
-def cmd_list(args: argparse.Namespace) -> int:
-    envs = make_manager().list(with_sizes=args.sizes)
-    rows = [f"{'name':<24} {'kind':<6} {'engine':<10} {'python':<8} kernel  prefix"]
-    for env in envs:
-        kernel = "yes" if env.has_ipykernel else "no"
-        rows.append(
-            f"{env.name:<24} {env.kind:<6} {env.engine:<10} {env.python_version or '-':<8} "
-            f"{kernel:<7} {env.prefix}"
-        )
-    _emit(args, [env.to_json() for env in envs], "\n".join(rows))
-    return 0
 
 
 def cmd_create(args: argparse.Namespace) -> int:
@@ -233,11 +220,7 @@ def _changes(parser: argparse.ArgumentParser) -> None:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("list", help="List environments.")
-    _common(p, name=False)
-    p.add_argument("--sizes", action="store_true", help="Include sizes on disk (slower).")
-    p.set_defaults(handler=cmd_list)
-
+    # `list` is in listing.py (registered just before these).
     p = commands.add_parser("create", help="Create an environment.")
     _common(p, name=False, yes=True)
     p.add_argument("-n", "--name", help="Name of the new environment.")

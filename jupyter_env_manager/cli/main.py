@@ -25,14 +25,14 @@ from .. import __version__
 from ..core.errors import EnvManagerError
 
 #: The subcommand modules, in help order.
-SUBCOMMAND_MODULES = ["info", "envs", "kernel", "grid", "notebooks", "lifecycle"]
+SUBCOMMAND_MODULES = ["info", "listing", "envs", "kernel", "grid", "notebooks", "lifecycle"]
 #: Command name -> the module that registers it.
 COMMAND_MODULES = {
     "info": "info",
+    "list": "listing",
     **{
         name: "envs"
         for name in (
-            "list",
             "create",
             "clone",
             "remove",

@@ -25,14 +25,11 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from .paths import path_key, unique_paths
 
@@ -168,6 +165,8 @@ class _CondaInfo:
         self._threads: dict[str, threading.Thread] = {}
 
     def _run(self, executable: str) -> None:
+        import subprocess  # only here, in a background thread, once per executable
+
         try:
             done = subprocess.run(
                 [executable, "info", "--json"],
@@ -282,6 +281,10 @@ def condarc_envs_dirs(path: Path) -> list[str]:
         cached = _rc_cache.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
+    # Imported here: most machines have no .condarc, and a listing should not pay for
+    # the YAML parser there.
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
@@ -355,5 +358,3 @@ def conda_setup(
     root = candidates[0] if candidates else _root_from_conda_info(environ, conda_executable)
     others = [c for c in candidates[1:] if root is None or path_key(c) != path_key(root)]
     return CondaSetup(root_prefix=root, envs_dirs=envs_dirs(environ, root), other_roots=others)
-
-

@@ -18,11 +18,9 @@ that died mid-build: `stale_builds()` finds those so they can be cleaned up.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import fcntl
-import hashlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -73,7 +71,15 @@ class Reservation:
 
 def _key_hash(key: str) -> str:
     # Keys are prefixes (paths); hash them into a safe, fixed-length file name.
+    # Imported here: listings import this module and rarely hash (OpenSSL's load is
+    # a few ms of every `list`).
+    import hashlib
+
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+#: Where `EnvManager.locks_dir` puts the lock files by default: in Jupyter's runtime dir.
+LOCKS_SUBDIR = "env-manager-locks"
 
 
 class EnvironmentLocks:
@@ -133,6 +139,9 @@ class EnvironmentLocks:
             except BlockingIOError:
                 if not wait:
                     raise self._busy(key, label) from None
+                # Imported here: listings use this module, and only waiting needs asyncio.
+                import asyncio
+
                 await asyncio.to_thread(fcntl.flock, fd, mode)
             if operation:
                 self._holder_path(key).write_text(
@@ -199,9 +208,15 @@ class EnvironmentLocks:
             marker.unlink(missing_ok=True)
 
     def _markers(self) -> Iterator[tuple[Path, Path]]:
-        if not self.directory.is_dir():
+        # A scandir, not a glob: every listing and kernel scan asks, and the folder
+        # also holds a lock file per environment ever changed.
+        try:
+            with os.scandir(self.directory) as entries:
+                names = [e.name for e in entries if os.path.normcase(e.name).endswith(".building")]
+        except OSError:
             return
-        for marker in self.directory.glob("*.building"):
+        for name in names:
+            marker = self.directory / name
             try:
                 yield marker, Path(marker.read_text())
             except OSError:

@@ -9,7 +9,6 @@ leaving a half-made environment behind.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import shutil
 import sys
@@ -22,7 +21,7 @@ from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import Bool, Enum, Float, List, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from . import discovery, history, readonly, specfiles
+from . import discovery, history, listing, readonly, specfiles
 from .engines.base import Engine
 from .engines.install_journal import has_journal, read_journal, tool_alive
 from .env_vars import save_env_vars
@@ -37,7 +36,7 @@ from .errors import (
     ProtectedEnvironment,
     is_disk_full,
 )
-from .locks import EnvironmentLocks, LockRequest, Reservation
+from .locks import LOCKS_SUBDIR, EnvironmentLocks, LockRequest, Reservation
 from .models import (
     EXPORT_FORMATS,
     ChangePlan,
@@ -147,7 +146,7 @@ class EnvManager(LoggingConfigurable):
 
     @default("locks_dir")
     def _default_locks_dir(self) -> str:
-        return os.path.join(jupyter_runtime_dir(), "env-manager-locks")
+        return os.path.join(jupyter_runtime_dir(), LOCKS_SUBDIR)
 
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
@@ -160,13 +159,7 @@ class EnvManager(LoggingConfigurable):
     # -- where things are ---------------------------------------------------
 
     def locations(self) -> discovery.Locations:
-        locations = discovery.Locations.default(
-            venvs_dir=Path(self.venvs_dir).expanduser(),
-            conda_executable=self.conda_executable or None,
-        )
-        if self.envs_dirs:
-            locations.conda_envs_dirs = [Path(d).expanduser() for d in self.envs_dirs]
-        return locations
+        return listing.locations(self.venvs_dir, self.conda_executable, self.envs_dirs)
 
     def _new_conda_envs_dir(self) -> Path:
         # conda's rule for `-n`: the first writable of its envs_dirs (<base>/envs for a
@@ -264,31 +257,13 @@ class EnvManager(LoggingConfigurable):
     # -- lookups ------------------------------------------------------------
 
     def _with_protection(self, env: Environment) -> Environment:
-        if self._interrupted(env):
-            env = dataclasses.replace(env, needs_repair=True)
-        reason = readonly.read_only_reason(env, self.protected_environments)
-        if reason is None:
-            return env
-        return dataclasses.replace(env, read_only=True, read_only_reason=reason)
-
-    def _interrupted(self, env: Environment) -> bool:
-        """A journal nobody is working on: a change that was cut short."""
-        if not has_journal(env.prefix):
-            return False
-        try:
-            self.locks.check_free(str(env.prefix))
-        except EnvironmentBusy:
-            return False  # the change is running now
-        return True
+        return listing.marked(env, self.locks, self.protected_environments)
 
     def list(self, *, with_sizes: bool = False) -> list[Environment]:
         """Every usable environment; ones still being built are not usable yet."""
-        hidden = self.locks.building_prefixes()
-        return [
-            self._with_protection(env)
-            for env in discovery.list_environments(self.locations(), with_sizes=with_sizes)
-            if env.prefix not in hidden
-        ]
+        return listing.usable(
+            self.locations(), self.locks, self.protected_environments, with_sizes=with_sizes
+        )
 
     def get(self, name: str) -> Environment:
         if not isinstance(name, str) or not name:

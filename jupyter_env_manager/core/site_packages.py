@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from email.parser import HeaderParser
 from pathlib import Path
 
 from .models import Package
@@ -80,6 +79,9 @@ def list_pip_packages(prefix: Path, *, include_conda_installed: bool = False) ->
     Packages whose INSTALLER is `conda` are conda packages seen from the Python
     side; they are skipped unless asked for, so a conda env does not list numpy twice.
     """
+    # Imported here: discovery imports this module, and only package lists parse METADATA.
+    from email.parser import HeaderParser
+
     packages: dict[str, Package] = {}
     for site in site_packages_dirs(prefix):
         for dist_info in site.glob("*.dist-info"):

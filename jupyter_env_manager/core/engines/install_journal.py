@@ -26,9 +26,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..package_set import PackageSet
+if TYPE_CHECKING:
+    from ..package_set import PackageSet
 
 JOURNAL_NAME = ".jupyter-env-manager-transaction.json"
 FORMAT = 1
@@ -75,6 +76,10 @@ class Journal:
     def from_json(cls, data: Any) -> Journal:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError("not a transaction journal of this version")
+        # Imported here: every listing asks `has_journal`, and only a journal read needs
+        # the package records' parser.
+        from ..package_set import PackageSet
+
         entries = data.get("site_entries")
         return cls(
             operation=str(data.get("operation") or "change"),
