@@ -87,6 +87,11 @@ class EnvironmentWatcher:
                 self.kernelspec_dir, written or "none", removed or "none",
             )  # fmt: skip
 
+    @property
+    def has_looked(self) -> bool:
+        """Whether the first look, against which later ones compare, has been taken."""
+        return self._state is not None
+
     def look_now(self) -> list[str]:
         """One look in the calling thread, emitting what changed (tests and start-up)."""
         changes = self._look()
