@@ -10,7 +10,9 @@ temporary folder, so listing itself is quick and startup is what is measured):
 - eager: the same `list` with every subcommand module imported first (what the CLI
   did before it imported only the typed command's module);
 - `jupyter-env-manager list` and `jupyter env-manager list` (through jupyter_core's
-  launcher, which execs the former).
+  launcher, which execs the former);
+- `jupyter bench-noop`: the launcher alone, execing a script that does nothing (what
+  jupyter_core costs before our process starts; no subcommand can avoid it).
 
 Then the biggest imports of `list` by `python -X importtime`. Goal (issue 17):
 `jupyter env-manager list` <= 0.12 s.
@@ -70,13 +72,19 @@ def main() -> None:
     args = parser.parse_args()
     repeat = 1 if args.smoke else 5 if args.quick else args.repeat
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as home:
+        noop_dir = Path(home, "noop-bin")
+        noop_dir.mkdir()
+        noop = noop_dir / "jupyter-bench-noop"
+        noop.write_text("#!/bin/sh\nexit 0\n")
+        noop.chmod(0o755)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "CONDA"))}
-        env.update(HOME=home, PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+        env.update(HOME=home, PATH=os.pathsep.join([str(BIN), str(noop_dir), env.get("PATH", "")]))
         cases = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "eager imports, list": [sys.executable, "-c", EAGER],
             "jupyter-env-manager list": [str(BIN / "jupyter-env-manager"), "list"],
             "jupyter env-manager list": [str(BIN / "jupyter"), "env-manager", "list"],
+            "jupyter bench-noop": [str(BIN / "jupyter"), "bench-noop"],
         }
         for argv in cases.values():
             timed(argv, env)  # warm the file cache
@@ -89,6 +97,12 @@ def main() -> None:
     print(f"whole processes, median of {repeat} alternated runs:")
     for name, value in medians.items():
         print(f"  {name:<28} {value * 1000:7.1f} ms")
+    launcher = medians["jupyter bench-noop"]
+    print(
+        f"jupyter_core's launcher alone: {launcher * 1000:.1f} ms "
+        f"({(launcher - medians['python -c pass']) * 1000:.1f} ms over an empty Python), "
+        f"{100 * launcher / medians['jupyter env-manager list']:.0f}% of `jupyter env-manager list`"
+    )
     print("biggest top-level imports of `jupyter-env-manager list` (-X importtime, cumulative):")
     for micros, name in imports:
         print(f"  {micros / 1000:7.1f} ms  {name}")
