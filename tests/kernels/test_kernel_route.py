@@ -43,9 +43,10 @@ async def info(jp_fetch) -> dict:
     return json.loads(response.body)
 
 
-async def within(seconds: float, probe) -> bool:
-    """True as soon as `await probe()` is truthy, False once `seconds` passed."""
-    deadline = time.monotonic() + seconds
+async def eventually(probe) -> bool:
+    """True as soon as `await probe()` is truthy. The watcher looks once a second; the
+    bound only ends a hung test (timing is the benchmarks' business)."""
+    deadline = time.monotonic() + 60
     while True:
         if await probe():
             return True
@@ -68,14 +69,18 @@ class TestOwnSpecManager:
             "message": None,
         }
 
-    async def test_env_made_outside_is_a_kernel_and_an_event_within_2s(
-        self, jp_fetch, jp_ws_fetch, kernel_dirs
+    async def test_env_made_outside_is_a_kernel_and_an_event(
+        self, jp_fetch, jp_ws_fetch, jp_serverapp, kernel_dirs
     ):
         socket = await jp_ws_fetch("api", "events", "subscribe")
         prefix = kernel_dirs.venvs / "route-live"
+        (app,) = jp_serverapp.extension_manager.extension_apps["jupyter_env_manager"]
         try:
-            # Let the watcher take its first look before the change.
-            await asyncio.sleep(0.5)
+            # The watcher's first look, which later ones are compared with, comes first.
+            async def first_look() -> bool:
+                return app.watcher.has_looked
+
+            assert await eventually(first_look)
             fake_venv(prefix)
             changes: set[str] = set()
 
@@ -86,18 +91,18 @@ class TestOwnSpecManager:
                         changes.add(message.get("data", message)["change"])
 
             # One read future at a time: cancelling a pending read loses its message.
-            await asyncio.wait_for(both_changes(), 3)
+            await asyncio.wait_for(both_changes(), 60)
 
             async def listed() -> bool:
                 return "venv-route-live-py" in await kernelspecs(jp_fetch)
 
-            assert await within(2, listed)
+            assert await eventually(listed)
             shutil.rmtree(prefix)
 
             async def gone() -> bool:
                 return "venv-route-live-py" not in await kernelspecs(jp_fetch)
 
-            assert await within(2, gone)
+            assert await eventually(gone)
         finally:
             socket.close()
             shutil.rmtree(prefix, ignore_errors=True)
@@ -128,7 +133,7 @@ class TestAnotherSpecManagerInCharge:
                 spec = specs.get("venv-route-files-py", {}).get("spec", {})
                 return spec.get("argv", [None])[0] == str(prefix / "bin" / "python")
 
-            assert await within(3, listed)
+            assert await eventually(listed)
             # A real file any tool reads, with activation inside it (no provisioner).
             spec = (await kernelspecs(jp_fetch))["venv-route-files-py"]["spec"]
             assert spec["env"]["VIRTUAL_ENV"] == str(prefix)
@@ -139,7 +144,7 @@ class TestAnotherSpecManagerInCharge:
             async def gone() -> bool:
                 return "venv-route-files-py" not in await kernelspecs(jp_fetch)
 
-            assert await within(3, gone)
+            assert await eventually(gone)
         finally:
             shutil.rmtree(prefix, ignore_errors=True)
 
