@@ -34,7 +34,9 @@ import psutil
 
 HERE = Path(__file__).resolve().parent
 TOKEN = "bench-grid-server"
-PORTS = range(19440, 19480)
+#: Ports tried for the server; BENCH_PORTS=LOW-HIGH picks another range (shared machines).
+_LOW, _HIGH = (int(n) for n in os.environ.get("BENCH_PORTS", "19440-19479").split("-"))
+PORTS = range(_LOW, _HIGH + 1)
 API = "env-manager/api/grids"
 
 

@@ -101,6 +101,24 @@ def _cell_error(error: CellExecutionError) -> str:
     return f"{ename}: {evalue}".strip().rstrip(":")
 
 
+async def _execute_cells(client: NotebookClient, kernel: PooledKernel) -> NotebookNode:
+    """`client.async_execute()` without its kernel_info request: the pool asked the
+    kernel for its language_info when it started, and a round trip to the kernel
+    is a real part of a short run."""
+    language_info = kernel.info.get("language_info")
+    if language_info is None:
+        return await client.async_execute()
+    client.reset_execution_trackers()
+    async with client.async_setup_kernel():
+        client.nb.metadata["language_info"] = language_info
+        for index, cell in enumerate(client.nb.cells):
+            await client.async_execute_cell(
+                cell, index, execution_count=client.code_cells_executed + 1
+            )
+        client.set_widgets_metadata()
+    return client.nb
+
+
 async def execute_notebook(
     nb: NotebookNode,
     kernel: PooledKernel,
@@ -125,7 +143,7 @@ async def execute_notebook(
     missing: list[str] = []
     # nbclient turns any cancellation into DeadKernelError, so a timeout is detected
     # here (asyncio.wait does not cancel) rather than through asyncio.wait_for.
-    running = asyncio.ensure_future(client.async_execute())
+    running = asyncio.ensure_future(_execute_cells(client, kernel))
     try:
         done, _ = await asyncio.wait({running}, timeout=timeout)
     except asyncio.CancelledError:

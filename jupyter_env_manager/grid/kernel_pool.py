@@ -41,6 +41,10 @@ from .errors import KernelNotFound
 
 log = logging.getLogger(__name__)
 
+#: ZMQ reconnect interval and its back-off ceiling for the pool's sockets (ms).
+_RECONNECT_MS = 5
+_RECONNECT_MAX_MS = 200
+
 #: (kernel name, working directory, fork from a template)
 PoolKey = tuple[str, str, bool]
 
@@ -59,6 +63,8 @@ class PooledKernel:
     #: `sys.prefix` as the kernel reports it (Python kernels), for the fingerprint check.
     prefix: str | None = None
     pid: int | None = None
+    #: The kernel's kernel_info reply (its language_info goes into the notebook).
+    info: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -78,12 +84,86 @@ async def shell_reply(kc: Any, msg_id: str, timeout: float) -> dict[str, Any]:
             return reply  # type: ignore[no-any-return]
 
 
-async def _ask_prefix(kc: Any, timeout: float) -> str | None:
-    """The kernel's `sys.prefix`, from a silent execute_request with a user expression."""
-    msg_id = kc.execute(
-        "", silent=True, store_history=False, user_expressions={"p": "__import__('sys').prefix"}
-    )
-    reply = await shell_reply(kc, msg_id, timeout)
+_PREFIX_EXPRESSION = {"p": "__import__('sys').prefix"}
+#: How long shell replies may stand without their iopub messages before the probe is
+#: sent again: a SUB socket that connected late misses what was published before.
+_IOPUB_GRACE = 0.05
+#: Seconds without a shell reply before the probe is sent again.
+_RESEND_AFTER = 1.0
+
+
+async def handshake(
+    kc: Any, km: Any, timeout: float, *, python: bool
+) -> tuple[dict[str, Any], str | None]:
+    """(kernel_info reply content, `sys.prefix` for Python kernels) in one round trip.
+
+    The kernel is ready once it answers on shell and its iopub stream carries the
+    `idle` status of the same request (so iopub is connected and no message of the
+    probe is still to come). jupyter_client's `wait_for_ready` learns the same, then
+    listens to iopub for 0.2 s more; on a grid of short runs that wait was most of
+    each kernel's start. Probes are sent again while nothing answers (as
+    `wait_for_ready` does), and a kernel that died stops the wait."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if time.monotonic() >= deadline:
+            raise TimeoutError("the kernel did not answer in time")
+        answer = await _probe(kc, deadline, python)
+        if answer is not None:
+            return answer
+        if not await km.is_alive():
+            raise RuntimeError("the kernel died before it answered")
+
+
+async def _probe(
+    kc: Any, deadline: float, python: bool
+) -> tuple[dict[str, Any], str | None] | None:
+    info_id = kc.kernel_info()
+    probe_id = None
+    if python:
+        probe_id = kc.execute(
+            "", silent=True, store_history=False, user_expressions=_PREFIX_EXPRESSION
+        )
+    last = probe_id or info_id
+    waiting = {info_id} if probe_id is None else {info_id, probe_id}
+    info: dict[str, Any] | None = None
+    prefix: str | None = None
+    while waiting:
+        remaining = min(_RESEND_AFTER, deadline - time.monotonic())
+        if remaining <= 0:
+            return None
+        try:
+            reply = await kc.get_shell_msg(timeout=remaining)
+        except queue.Empty:
+            return None
+        parent = reply.get("parent_header", {}).get("msg_id")
+        if parent == info_id:
+            info = reply["content"]
+            # As wait_for_ready does: speak the kernel's protocol version.
+            adapt = getattr(kc, "_handle_kernel_info_reply", None)
+            if adapt is not None:
+                adapt(reply)
+        elif parent == probe_id:
+            prefix = _prefix_of(reply)
+        waiting.discard(parent)
+    grace_ends = time.monotonic() + _IOPUB_GRACE
+    while True:
+        remaining = grace_ends - time.monotonic()
+        if remaining <= 0:
+            return None  # iopub missed this probe: send another
+        try:
+            message = await kc.get_iopub_msg(timeout=remaining)
+        except queue.Empty:
+            return None
+        if (
+            message.get("parent_header", {}).get("msg_id") == last
+            and message.get("msg_type") == "status"
+            and message["content"].get("execution_state") == "idle"
+        ):
+            assert info is not None
+            return info, prefix
+
+
+def _prefix_of(reply: dict[str, Any]) -> str | None:
     result = reply["content"].get("user_expressions", {}).get("p", {})
     if result.get("status") != "ok":
         return None
@@ -100,15 +180,37 @@ def _kernel_pid(km: AsyncKernelManager) -> int | None:
 
 
 async def kill_kernel(kernel: PooledKernel) -> None:
-    """Stop a kernel at once: a run is over, so a graceful shutdown only costs time."""
+    """Stop a kernel at once: a run is over, so a graceful shutdown only costs time.
+
+    SIGKILL to the kernel's process group, as `shutdown_kernel(now=True)` ends, but
+    without its interrupt first (a SIGINT the kernel would handle) or its 0.1 s
+    polling for the exit: a killed process is gone within milliseconds."""
     try:
         kernel.kc.stop_channels()
     except Exception:  # noqa: BLE001 - the channels may already be gone with the kernel
         pass
+    km = kernel.km
     try:
-        await kernel.km.shutdown_kernel(now=True)
+        provisioner = km.provisioner
+        if provisioner is not None and km.has_kernel:
+            await provisioner.kill()
+            await _exited(km, _EXIT_TIMEOUT)
+            await provisioner.wait()
+        await km.cleanup_resources()
     except Exception as error:  # noqa: BLE001 - a dead kernel cannot be shut down twice
         log.debug("kernel shutdown: %s", error)
+
+
+#: Seconds a SIGKILLed kernel may take to exit before its manager lets go of it.
+_EXIT_TIMEOUT = 5.0
+
+
+async def _exited(km: AsyncKernelManager, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pause = 0.002
+    while await km.is_alive() and time.monotonic() < deadline:
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 class KernelPool:
@@ -131,6 +233,8 @@ class KernelPool:
         self.prefetch = prefetch
         self._spares: dict[PoolKey, list[asyncio.Task[PooledKernel]]] = {}
         self._depth: dict[PoolKey, int] = {}
+        #: Per key, per grid: kernels that grid will still draw (see `reserve`).
+        self._budgets: dict[PoolKey, dict[str, int]] = {}
         self._idle_timers: dict[PoolKey, asyncio.TimerHandle] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self.started_count = 0
@@ -157,6 +261,11 @@ class KernelPool:
     async def _start_once(self, kernel_name: str, cwd: str, fork: bool) -> PooledKernel:
         if self._context is None:
             self._context = zmq.asyncio.Context()
+            # A client connects before the kernel has bound its ports; ZMQ then tries
+            # again after RECONNECT_IVL, 100 ms by default, which was most of a forked
+            # kernel's start. Backing off from 5 ms costs little when a kernel is gone.
+            self._context.setsockopt(zmq.RECONNECT_IVL, _RECONNECT_MS)
+            self._context.setsockopt(zmq.RECONNECT_IVL_MAX, _RECONNECT_MAX_MS)
         km = AsyncKernelManager(
             kernel_name=kernel_name,
             kernel_spec_manager=self.spec_manager(fork),
@@ -165,15 +274,22 @@ class KernelPool:
         started = time.monotonic()
         # The kernel's own stderr only carries startup warnings; run output goes over iopub.
         await km.start_kernel(cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        kc = km.client()
-        kc.start_channels()
+        # The pool's context (a client's own would start an I/O thread per kernel and
+        # ignore the reconnect settings); no heartbeat thread per kernel (liveness is
+        # the process's, through the manager) and no stdin, as nbclient runs kernels:
+        # `input()` fails at once instead of waiting for an answer nobody gives.
+        kc = km.client(context=self._context)
+        kc.allow_stdin = False
+        kc.start_channels(stdin=False, hb=False)
         try:
-            await kc.wait_for_ready(timeout=self.start_timeout)
+            language = (km.kernel_spec.language if km.kernel_spec else "") or ""
+            info, prefix = await handshake(
+                kc, km, self.start_timeout, python=language.lower() == "python"
+            )
             kernel = PooledKernel(km=km, kc=kc, kernel_name=kernel_name, cwd=cwd, started=started)
             kernel.pid = _kernel_pid(km)
-            language = (km.kernel_spec.language if km.kernel_spec else "") or ""
-            if language.lower() == "python":
-                kernel.prefix = await _ask_prefix(kc, self.start_timeout)
+            kernel.prefix = prefix
+            kernel.info = info
         except BaseException:
             kc.stop_channels()
             await km.shutdown_kernel(now=True)
@@ -225,22 +341,54 @@ class KernelPool:
         self._closing.add(closing)
         closing.add_done_callback(self._closing.discard)
 
-    def reserve(self, kernel_name: str, cwd: str, depth: int = 1, *, fork: bool = True) -> None:
+    def reserve(
+        self,
+        kernel_name: str,
+        cwd: str,
+        depth: int = 1,
+        *,
+        fork: bool = True,
+        grid: str | None = None,
+        runs: int | None = None,
+    ) -> None:
         """Keep `depth` spares starting for this key (call on the pool's loop): one per
-        run that draws from the pool at the same time."""
+        run that draws from the pool at the same time. `runs`: how many kernels `grid`
+        will still draw here; spares then never outnumber what the grids with such a
+        count still need, so the last runs start no kernel nobody will use."""
         key = (kernel_name, cwd, fork)
+        if grid is not None and runs is not None:
+            self._budgets.setdefault(key, {})[grid] = max(0, runs)
         self._depth[key] = max(depth, self._depth.get(key, 0))
-        while len(self._spares.get(key, [])) < self._depth[key]:
+        self._top_up(key)
+
+    def _top_up(self, key: PoolKey) -> None:
+        wanted = self._depth.get(key, 0)
+        budgets = self._budgets.get(key)
+        if budgets:
+            wanted = min(wanted, sum(budgets.values()))
+        while len(self._spares.get(key, [])) < wanted:
             self._spawn_spare(key)
 
-    async def acquire(self, kernel_name: str, cwd: str, *, fork: bool = True) -> PooledKernel:
+    def forget_grid(self, grid: str) -> None:
+        """`grid` draws no more kernels (it ended or was cancelled)."""
+        for key in list(self._budgets):
+            self._budgets[key].pop(grid, None)
+            if not self._budgets[key]:
+                del self._budgets[key]
+
+    async def acquire(
+        self, kernel_name: str, cwd: str, *, fork: bool = True, grid: str | None = None
+    ) -> PooledKernel:
         """A kernel no run has used; also starts a replacement spare for this key."""
         key = (kernel_name, cwd, fork)
         waiting = self._spares.get(key, [])
         spare = waiting.pop(0) if waiting else None
+        budgets = self._budgets.get(key)
+        if budgets and grid in budgets:
+            budgets[grid] = max(0, budgets[grid] - 1)
         if self.prefetch:
             self._depth.setdefault(key, 1)
-            self.reserve(kernel_name, cwd, fork=fork)
+            self._top_up(key)
         if spare is not None:
             try:
                 kernel = await spare

@@ -268,12 +268,10 @@ class GridSearch:
         if self.scheduler_address:
             client = await Client(self.scheduler_address, asynchronous=True)
             return client, None
-        n_workers = min(self.workers or default_workers(), max(1, n_runs))
+        n_workers = self._local_workers(n_runs)
         if self.warm_cluster is not None:
             # Sized by the workers asked for, not the runs: the next grid reuses it.
-            self._lease = await self.warm_cluster.lease(
-                self.workers or default_workers(), processes=self.worker_processes
-            )
+            self._lease = await self.warm_cluster.lease(n_workers, processes=self.worker_processes)
             return self._lease.client, None
         return await start_local_cluster(n_workers, self.worker_processes)
 
@@ -428,24 +426,21 @@ class GridSearch:
         if runs:
             notebook = self._notebook_text()
             self._provision = self._provision_request()
+            if not self.scheduler_address and not self.worker_processes:
+                # The workers will live in this process and share its kernel pool:
+                # start the kernel template and the first kernels now, so they boot
+                # (a process of their own) while Dask is imported and started here.
+                await asyncio.to_thread(
+                    begin_grid, *self._begin_arguments(len(runs)),
+                    threads=self._local_workers(len(runs)),
+                )  # fmt: skip
             client, cluster = await self._start_client(len(runs))
             threading.Thread(target=import_table_libraries, daemon=True).start()
             self._client = client
             topic = event_topic(self.grid_id)
             try:
                 client.subscribe_topic(topic, self._on_worker_event)
-                await client.run(
-                    begin_grid,
-                    self.grid_id,
-                    self.plan["target"]["kernel_name"],
-                    str(Path(self.record.notebook).parent),
-                    self.prefetch,
-                    self.fork_kernels,
-                    self.kernel_config,
-                    self._provision,
-                    self._warm_key(),
-                    on_error="return",
-                )
+                await client.run(begin_grid, *self._begin_arguments(len(runs)), on_error="return")
                 self._emit("grid_started", message=f"{len(runs)} runs to do")
                 self._consumer = asyncio.ensure_future(self._consume(client, runs, notebook))
                 if self._cancel_requested:
@@ -466,6 +461,26 @@ class GridSearch:
         summary = self._summarize(time.monotonic() - started)
         self._emit("grid_finished", status=self.state)
         return summary
+
+    def _begin_arguments(self, n_runs: int) -> tuple[Any, ...]:
+        """`worker.begin_grid`'s arguments for this grid."""
+        return (
+            self.grid_id,
+            self.plan["target"]["kernel_name"],
+            str(Path(self.record.notebook).parent),
+            self.prefetch,
+            self.fork_kernels,
+            self.kernel_config,
+            self._provision,
+            self._warm_key(),
+            None if self.warm_cluster is not None else n_runs,
+        )
+
+    def _local_workers(self, n_runs: int) -> int:
+        """Workers of the local cluster: a kept one is sized for the next grid too."""
+        if self.warm_cluster is not None:
+            return self.workers or default_workers()
+        return min(self.workers or default_workers(), max(1, n_runs))
 
     def _warm_key(self) -> str | None:
         """What a kept cluster's spares and templates may be reused for: this kernel in

@@ -34,7 +34,14 @@ DEFAULT_IDLE_TIMEOUT = 300.0
 LOCAL_CLUSTER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.low-level-log-length": 100,
+    # Nor its HTTP routes (health checks, Prometheus metrics): importing them was a
+    # tenth of a grid's start, for an HTTP server nobody is told about.
+    "distributed.scheduler.http.routes": [],
+    "distributed.worker.http.routes": [],
 }
+#: The scheduler serves HTTP even without a dashboard, by default on 8787 (or the
+#: next free port): on a port the system picks instead, bound to loopback only.
+_SCHEDULER_HTTP = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
 
 
 async def start_local_cluster(n_workers: int, processes: bool) -> tuple[Any, Any]:
@@ -49,6 +56,7 @@ async def start_local_cluster(n_workers: int, processes: bool) -> tuple[Any, Any
             processes=processes,
             asynchronous=True,
             dashboard_address=None,
+            scheduler_kwargs=_SCHEDULER_HTTP,
             silence_logs=logging.ERROR,
         )
     client = await Client(cluster, asynchronous=True)

@@ -259,7 +259,10 @@ async def _run(request: RunRequest, notebook_text: str) -> dict[str, Any]:
         pool = placement.pool
         _announce(request, placement)
         kernel = await pool.acquire(
-            placement.kernel_name, _usable_cwd(request.cwd), fork=request.fork_kernels
+            placement.kernel_name,
+            _usable_cwd(request.cwd),
+            fork=request.fork_kernels,
+            grid=request.grid_id,
         )
         started = time.time()
         outcome["kernel_pid"] = kernel.pid
@@ -345,6 +348,8 @@ def begin_grid(
     kernel_config: dict[str, Any] | None = None,
     provision: dict[str, Any] | None = None,
     warm_key: str | None = None,
+    runs: int | None = None,
+    threads: int | None = None,
 ) -> bool:
     """Before a grid's tasks: forget an earlier cancel of it (a resume), look for kernels
     where the coordinator does, and start spare kernels now, so the first tasks do not
@@ -354,7 +359,12 @@ def begin_grid(
     `warm_key` names what an earlier grid on a kept cluster left warm (kernel, env
     prefix, env fingerprint): spares and templates kept for another key, or while the
     kernel config changed, are closed first, so no grid forks from a template whose
-    imports predate a change to its environment."""
+    imports predate a change to its environment.
+
+    `runs`: how many runs the grid has (at most what this process will run); spare
+    kernels then stop once every run has one. None (a kept cluster) keeps spares
+    starting, for the next grid. `threads`: how many runs may draw kernels here at
+    once (default: the Dask task threads of this process's running workers)."""
     rt = runtime()
     stale = rt.warm_key is not None and rt.warm_key != warm_key
     if kernel_config is not None and kernel_config != rt.kernel_config:
@@ -371,7 +381,7 @@ def begin_grid(
         # have been cleaned up, or the env made here since, between two grids.
         rt.call(_forget_placement(rt, str(provision["fingerprint"])))
 
-    threads = _task_threads_here()
+    threads = threads or _task_threads_here()
 
     async def place_and_start() -> None:
         try:
@@ -381,13 +391,21 @@ def begin_grid(
             return
         if prefetch:
             placement.pool.reserve(
-                placement.kernel_name, _usable_cwd(cwd), threads, fork=fork_kernels
+                placement.kernel_name,
+                _usable_cwd(cwd),
+                threads,
+                fork=fork_kernels,
+                grid=grid_id,
+                runs=runs,
             )
 
     async def start() -> None:
         if provision is None:
             if prefetch:
-                rt.pool.reserve(kernel_name, _usable_cwd(cwd), threads, fork=fork_kernels)
+                rt.pool.reserve(
+                    kernel_name, _usable_cwd(cwd), threads, fork=fork_kernels,
+                    grid=grid_id, runs=runs,
+                )  # fmt: skip
             return
         rt.background.add(task := asyncio.ensure_future(place_and_start()))
         task.add_done_callback(rt.background.discard)
@@ -424,6 +442,8 @@ def close_pool(grid_id: str | None, warm_key: str | None = None) -> bool:
         return True
     if grid_id is not None:
         _runtime.active.discard(grid_id)
+        for pool in [_runtime.pool, *_runtime.provisioned_pools.values()]:
+            _runtime.loop.call_soon_threadsafe(pool.forget_grid, grid_id)
     if not _runtime.active:
         _runtime.call(_close_pools(_runtime, keep_warm=warm_key is not None))
         _runtime.warm_key = warm_key

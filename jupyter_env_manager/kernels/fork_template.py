@@ -31,7 +31,8 @@ import sys
 import threading
 
 # The modules an ipykernel start imports beyond `ipykernel.kernelapp` (IPython's
-# shell, the debugger and its debugpy, history's sqlite3), measured on ipykernel 7.
+# shell, the debugger and its debugpy, history's sqlite3), measured on ipykernel 7;
+# the last ones are what a forked kernel still imported (a quarter of its start).
 PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
@@ -42,6 +43,14 @@ PRELOAD = (
     "sqlite3",
     "pdb",
     "psutil",
+    "IPython.core.completerlib",
+    "IPython.core.debugger",
+    "IPython.core.logger",
+    "IPython.core.oinspect",
+    "IPython.extensions.storemagic",
+    "IPython.utils.wildcard",
+    "faulthandler",
+    "tornado.platform.asyncio",
 )
 
 

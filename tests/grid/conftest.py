@@ -44,6 +44,10 @@ def worker_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(cache)}
 
 
+#: The scheduler's HTTP server on a port the system picks, never Dask's default 8787.
+NO_HTTP_PORT = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
+
+
 @pytest.fixture(scope="session")
 def dask_scheduler(worker_env: dict[str, str]) -> Iterator[str]:
     """Address of a 2-worker process cluster shared by the tests that do not kill workers."""
@@ -54,6 +58,7 @@ def dask_scheduler(worker_env: dict[str, str]) -> Iterator[str]:
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
+        scheduler_kwargs=NO_HTTP_PORT,
         silence_logs=logging.ERROR,
         env=worker_env,
     )

@@ -17,6 +17,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 
 from jupyter_env_manager.grid.plan import plan_grid
 from jupyter_env_manager.grid.runner import GridSearch
+from tests.grid.conftest import NO_HTTP_PORT
 from tests.kernels.conftest import uv
 
 
@@ -63,6 +64,7 @@ async def test_changed_environment_refuses_every_run(
         processes=True,
         asynchronous=True,
         dashboard_address=None,
+        scheduler_kwargs=NO_HTTP_PORT,
         silence_logs=logging.ERROR,
         env={**worker_env, "JUPYTER_PATH": str(tmp_path / "share" / "jupyter")},
     )

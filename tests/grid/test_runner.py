@@ -20,6 +20,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from jupyter_env_manager.grid.plan import plan_grid
 from jupyter_env_manager.grid.runner import GridEvent, GridSearch
+from tests.grid.conftest import NO_HTTP_PORT
 
 SKLEARN_PARAMS = 'max_depth = 2\ncriterion = "gini"\nseed = 0\n'
 SKLEARN_CODE = """\
@@ -176,6 +177,7 @@ async def test_killed_worker_is_survived_and_each_point_recorded_once(
         processes=True,
         asynchronous=True,
         dashboard_address=None,
+        scheduler_kwargs=NO_HTTP_PORT,
         silence_logs=logging.CRITICAL,
         env=worker_env,
     )
