@@ -37,7 +37,7 @@ test('a grid opened from the sidebar shows its table and plot', async ({
     goal: 'min'
   });
 
-  await openLab(page);
+  await openLab(page, 'grid-view');
   const sidebar = await openSidebar(page);
   const entry = sidebar.locator(`li[data-grid-id="${grid.grid_id}"]`);
   await expect(entry.locator('.jp-EnvManager-recentGridName')).toHaveText(

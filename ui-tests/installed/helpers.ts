@@ -91,10 +91,16 @@ export async function notebookCard(
 
 /**
  * Open JupyterLab from the link the server prints (the token in the URL), with a
- * Launcher in front: a fresh workspace opens one, a restored one may not.
+ * Launcher in front: a fresh workspace opens one, a restored one may not. A
+ * named `workspace` starts empty, without what earlier tests left open (such
+ * as a notebook whose environment is gone, which greets with a dialog).
  */
-export async function openLab(page: Page) {
-  await page.goto(`/lab?token=${token}`);
+export async function openLab(page: Page, workspace?: string) {
+  await page.goto(
+    workspace
+      ? `/lab/workspaces/${workspace}?reset&token=${token}`
+      : `/lab?token=${token}`
+  );
   await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
     timeout: 60000
   });

@@ -29,7 +29,7 @@ test('Settings Editor: Remove stops asking when told to', async ({
     });
     expect((await settled(request, task.id)).status).toBe('succeeded');
 
-    await openLab(page);
+    await openLab(page, 'settings');
     await page.getByRole('menuitem', { name: 'Settings' }).click();
     await page.getByRole('menuitem', { name: /^Settings Editor/ }).click();
     await page
