@@ -167,9 +167,7 @@ function PackagesPanel(props: {
     actions.change(model.installRequest(specs, pypi));
     setToInstall('');
   };
-  const tasks = props.tasks.tasks.filter(
-    task => task.environment === model.environment
-  );
+  const tasks = props.tasks.forEnvironment(model.environment);
   const gone = model.gone;
   return (
     <div className="jp-EnvManager-packages" data-gone={gone}>

@@ -89,6 +89,11 @@ export class TasksModel {
     );
   }
 
+  /** The tasks listed for one environment (running and finished). */
+  forEnvironment(name: string): ITask[] {
+    return this.tasks.filter(task => task.environment === name);
+  }
+
   get(id: string): ITask | undefined {
     return this._tasks.get(id);
   }

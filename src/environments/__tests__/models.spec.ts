@@ -235,6 +235,8 @@ describe('TasksModel', () => {
     let now = model.get(started.id)!;
     expect(now.status).toBe('running');
     expect([...model.busyEnvironments]).toEqual(['demo']);
+    expect(model.forEnvironment('demo').map(t => t.id)).toEqual([started.id]);
+    expect(model.forEnvironment('other')).toEqual([]);
     expect(now.stage).toBe('solve');
     expect(now.fraction).toBe(0.2);
     expect(now.log).toEqual(['Resolved 3 packages']);
