@@ -16,13 +16,13 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import Bool, Enum, Float, List, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from . import discovery, history, listing, readonly, specfiles
-from .engines.base import Engine
+from . import discovery, listing, readonly
 from .engines.install_journal import has_journal, read_journal, tool_alive
 from .env_vars import save_env_vars
 from .errors import (
@@ -51,6 +51,9 @@ from .models import (
 from .names import validate_env_name
 from .removal import RemovalIncomplete, sweep_leftovers
 from .search_cache import SearchCache
+
+if TYPE_CHECKING:
+    from .engines.base import Engine
 
 ENGINE_CHOICES = ("auto", "conda", "mamba", "micromamba", "rattler", "uv", "venv")
 CONDA_CLI_PREFERENCE = ("mamba", "conda", "micromamba")
@@ -449,6 +452,8 @@ class EnvManager(LoggingConfigurable):
         else:
             # conda prefixes start their conda-meta/history themselves; a venv's log
             # starts here, so its creation is a revision to roll back to.
+            from . import history
+
             history.append_venv_revision(prefix, "create")
 
     def check_new_environment(
@@ -506,6 +511,8 @@ class EnvManager(LoggingConfigurable):
     ) -> Environment:
         # By content, whatever the file is called: `export -o env.lock` then `create -f
         # env.lock` must work for every format this tool exports.
+        from . import specfiles  # YAML and PEP 508 parsers: only for spec files
+
         found = specfiles.read_spec_file(filename, content)
         progress(ProgressEvent(stage="read", message=found.describe()))
         if found.env_kind == "venv" and engine is None:
@@ -604,6 +611,8 @@ class EnvManager(LoggingConfigurable):
             if not dry_run and has_journal(env.prefix):
                 await self._recover(env, progress)
             venv_log = not dry_run and env.kind == "venv"
+            from . import history  # imported where used: `list` never needs it
+
             if venv_log:
                 await asyncio.to_thread(history.ensure_venv_baseline, env.prefix)
             yield env, self.engine_for(env)
