@@ -31,8 +31,16 @@ from pathlib import Path
 STOCK = "jupyter_client.kernelspec.KernelSpecManager"
 OURS = "jupyter_env_manager.kernels.spec_manager.EnvKernelSpecManager"
 TOKEN = "bench-token"
-#: This bench's ports by default (a shared machine: `--ports` picks another range).
-PORTS = list(range(19400, 19440))
+#: The servers' ports: 19400-19439, or BENCH_PORTS=LOW-HIGH (as bench_grid_server.py
+#: reads it) or `--ports LOW-HIGH` on a shared machine.
+PORTS: list[int] = []
+
+
+def _port_range(text: str) -> list[int]:
+    first, _, last = text.partition("-")
+    return list(range(int(first), int(last or first) + 1))
+
+
 KERNEL_JSON = {
     "argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
     "display_name": "Python 3 (ipykernel)",
@@ -180,11 +188,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 requests, no 10-env case")
     parser.add_argument("--json", help="write the goal rows here (for run_all.py)")
     parser.add_argument("--smoke", action="store_true", help="smallest run (run_all's test)")
-    parser.add_argument("--ports", help="FIRST-LAST: the servers' port range (default 19400-19439)")
+    parser.add_argument("--ports", help="LOW-HIGH: the servers' port range (see PORTS)")
     args = parser.parse_args()
-    if args.ports:
-        first, _, last = args.ports.partition("-")
-        PORTS[:] = range(int(first), int(last or first) + 1)
+    PORTS[:] = _port_range(args.ports or os.environ.get("BENCH_PORTS") or "19400-19439")
     args.quick = args.quick or args.smoke
     requests = 5 if args.smoke else 20 if args.quick else args.requests
     cases = [
