@@ -43,7 +43,7 @@ from pathlib import Path
 
 from . import conda_config
 from .models import Environment
-from .paths import file_stats, path_key, unique_paths
+from .paths import disk_bytes, file_stats, path_key, unique_paths
 from .site_packages import package_set_stamp
 
 ENGINE_MARKER = ".jupyter-env-manager.json"
@@ -382,7 +382,7 @@ def _walk_size(prefix: Path) -> int:
             if ident in seen:
                 continue
             seen.add(ident)
-        total += info.st_size
+        total += disk_bytes(info)
     return total
 
 

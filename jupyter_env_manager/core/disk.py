@@ -21,7 +21,6 @@ Callers run `report` in a thread: never on the event loop.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -30,15 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from .models import Environment
-from .paths import file_stats, path_key
+from .paths import disk_bytes, file_stats, path_key
 from .site_packages import package_set_stamp
 
 Inode = tuple[int, int]
-
-
-def disk_bytes(st: os.stat_result) -> int:
-    blocks = getattr(st, "st_blocks", None)
-    return blocks * 512 if blocks is not None else st.st_size
 
 
 def walk_inodes(root: Path) -> dict[Inode, int]:

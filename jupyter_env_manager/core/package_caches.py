@@ -35,8 +35,8 @@ from typing import Any
 import yaml
 
 from . import conda_config
-from .disk import Inode, disk_bytes, walk_inodes
-from .paths import unique_paths
+from .disk import Inode, walk_inodes
+from .paths import disk_bytes, unique_paths
 
 TARBALL_SUFFIXES = (".tar.bz2", ".conda")
 _TEMP_SUFFIXES = (".partial", ".tmp", ".trash")

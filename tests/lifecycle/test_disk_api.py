@@ -86,6 +86,12 @@ async def test_shared_files_are_counted_once_and_a_clean_keeps_kernels_working(
     assert report["total_bytes"] == sum(union.values())
     assert report["sum_of_sizes_bytes"] == rows["k1"]["size_bytes"] + rows["k2"]["size_bytes"]
     assert report["total_bytes"] < report["sum_of_sizes_bytes"]
+    # The sidebar's size of an environment is the Disk report's, not another measure.
+    code, listed = await api.call("GET", "environments", params={"sizes": "true"})
+    assert code == 200, listed
+    assert {e["name"]: e["size_bytes"] for e in listed if e["name"] in rows} == {
+        name: rows[name]["size_bytes"] for name in rows
+    }
 
     # The preview names the unused packages and changes nothing.
     pkgs = disk_dirs.rattler_cache / "pkgs"
