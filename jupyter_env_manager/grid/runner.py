@@ -434,7 +434,12 @@ class GridSearch:
                     begin_grid, *self._begin_arguments(len(runs)),
                     threads=self._local_workers(len(runs)),
                 )  # fmt: skip
-            client, cluster = await self._start_client(len(runs))
+            try:
+                client, cluster = await self._start_client(len(runs))
+            except BaseException:
+                # No cluster, so no `_shutdown`: end what the early start began here.
+                await asyncio.to_thread(close_pool, self.grid_id)
+                raise
             threading.Thread(target=import_table_libraries, daemon=True).start()
             self._client = client
             topic = event_topic(self.grid_id)
