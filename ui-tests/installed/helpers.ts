@@ -165,28 +165,7 @@ export async function putFile(
   expect(response.ok(), `PUT ${path}: ${response.status()}`).toBeTruthy();
 }
 
-/** A notebook whose first cell (tagged "parameters") is `parameters`. */
-export function parametersNotebook(parameters: string, ...body: string[]) {
-  const cell = (source: string, tags: string[] = []) => ({
-    cell_type: 'code',
-    execution_count: null,
-    metadata: { tags },
-    outputs: [],
-    source
-  });
-  return JSON.stringify({
-    cells: [cell(parameters, ['parameters']), ...body.map(s => cell(s))],
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3',
-        language: 'python'
-      }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
-}
+export { parametersNotebook } from '../tests/notebooks';
 
 export const SETTINGS = '/lab/api/settings/jupyter-env-manager:plugin';
 

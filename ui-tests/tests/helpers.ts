@@ -176,31 +176,4 @@ export async function removeQuietly(request: APIRequestContext, name: string) {
   await settled(request, (await response.json()).id, 60000);
 }
 
-/** A Python notebook: a `parameters`-tagged cell, then the given cells. */
-export function parametersNotebook(
-  parameters: string,
-  ...body: string[]
-): string {
-  const cell = (source: string, tags: string[] = []) => ({
-    cell_type: 'code',
-    execution_count: null,
-    metadata: { tags },
-    outputs: [],
-    source
-  });
-  return JSON.stringify({
-    cells: [
-      cell(parameters, ['parameters']),
-      ...body.map(source => cell(source))
-    ],
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3',
-        language: 'python'
-      }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
-}
+export { parametersNotebook } from './notebooks';
