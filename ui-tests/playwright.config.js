@@ -17,6 +17,9 @@ module.exports = {
   use: {
     ...baseConfig.use,
     baseURL: `http://localhost:${port}`,
+    // A click on something covered (a modal) fails here, naming the action,
+    // instead of hanging until the test's own timeout.
+    actionTimeout: 30 * 1000,
     ...systemChromium
   },
   webServer: {

@@ -85,16 +85,21 @@ test('pin from the toolbar, lose the environment, recreate it from the notebook'
       'succeeded'
     );
     await page.notebook.openByPath(path);
-    // JupyterLab asks for another kernel when the notebook's is unknown: not now.
-    const chooser = page.locator('.jp-Dialog');
-    if (await chooser.isVisible({ timeout: 5000 }).catch(() => false)) {
-      await chooser.getByRole('button', { name: /No Kernel|Cancel/ }).click();
-    }
     const reopened = page.locator(
       '.jp-NotebookPanel:visible .jp-EnvManager-pin'
     );
     await expect(reopened).toHaveAttribute('data-state', 'missing');
-    await page.getByRole('button', { name: 'Recreate environment' }).click();
+    // JupyterLab asks for another kernel when the notebook's is unknown, at a
+    // moment of its own (isVisible does not wait): a modal that would swallow the
+    // click. Dismiss it whenever it shows, until the click lands.
+    const chooser = page.locator('.jp-Dialog');
+    const recreate = page.getByRole('button', { name: 'Recreate environment' });
+    await expect(async () => {
+      if (await chooser.isVisible()) {
+        await chooser.getByRole('button', { name: /No Kernel|Cancel/ }).click();
+      }
+      await recreate.click({ timeout: 2000 });
+    }).toPass({ timeout: 60000 });
     await expect(reopened).toHaveAttribute('data-state', 'match', {
       timeout: 180000
     });
