@@ -136,6 +136,9 @@ def main() -> None:
         Path(args.workdir).mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="bench-reproduce-", dir=args.workdir))
     os.environ["UV_CACHE_DIR"] = str(folder / "uv-cache")
+    # conda's environments.txt and the Jupyter data dir live under HOME: the benchmark's
+    # creates and removals must not touch the user's.
+    os.environ["HOME"] = str(folder / "home")
     load = os.getloadavg()[0]
     print(f"{os.cpu_count()} cores, load average {load:.1f} at the start; work in {folder}")
     try:
