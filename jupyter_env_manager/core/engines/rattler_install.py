@@ -100,7 +100,16 @@ class StagingCleanups:
         async def cleanup() -> None:
             with contextlib.suppress(BaseException):
                 await task
-            await loop.run_in_executor(None, lambda: shutil.rmtree(folder, ignore_errors=True))
+            # rattler's threads may still write a file or two after its task is done (see
+            # _SETTLE_SECONDS); a delete racing them leaves a non-empty folder behind, so
+            # look again, waiting a little longer each time.
+            pause = _SETTLE_SECONDS
+            for _attempt in range(8):
+                await loop.run_in_executor(None, shutil.rmtree, folder, True)
+                if not os.path.lexists(folder):
+                    return
+                await asyncio.sleep(pause)
+                pause *= 2
 
         future = asyncio.ensure_future(cleanup())
         self._pending.add(future)
