@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import time
 
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
 from jupyter_env_manager.kernels.spec_manager import EnvKernelSpecManager
 from tests.conftest import SERVER_APP_CONFIG
+from tests.polling import eventually, watcher_has_looked
 
 from .fake_envs import fake_venv
 
@@ -43,18 +43,6 @@ async def info(jp_fetch) -> dict:
     return json.loads(response.body)
 
 
-async def eventually(probe) -> bool:
-    """True as soon as `await probe()` is truthy. The watcher looks once a second; the
-    bound only ends a hung test (timing is the benchmarks' business)."""
-    deadline = time.monotonic() + 60
-    while True:
-        if await probe():
-            return True
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.1)
-
-
 class TestOwnSpecManager:
     @pytest.fixture
     def jp_server_config(self, kernel_dirs):
@@ -74,13 +62,8 @@ class TestOwnSpecManager:
     ):
         socket = await jp_ws_fetch("api", "events", "subscribe")
         prefix = kernel_dirs.venvs / "route-live"
-        (app,) = jp_serverapp.extension_manager.extension_apps["jupyter_env_manager"]
         try:
-            # The watcher's first look, which later ones are compared with, comes first.
-            async def first_look() -> bool:
-                return app.watcher.has_looked
-
-            assert await eventually(first_look)
+            assert await watcher_has_looked(jp_serverapp)
             fake_venv(prefix)
             changes: set[str] = set()
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import pytest
 
 from tests.conftest import SERVER_APP_CONFIG
+from tests.polling import eventually, watcher_has_looked
 from tests.rattler.channel_builder import PackageDef, build_channel
 
 from .helpers import CHANNEL_ARGS
@@ -47,16 +47,14 @@ async def kernel_names(jp_fetch) -> set[str]:
     return set(json.loads(response.body)["kernelspecs"])
 
 
-async def eventually(jp_fetch, wanted) -> bool:
-    """The server's one-second watcher, or the listing's own fingerprint check, makes this
-    true in about a second; the bound only ends a hung test (no timing asserted)."""
-    deadline = time.monotonic() + 60
-    while True:
-        if wanted(await kernel_names(jp_fetch)):
-            return True
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.1)
+async def listed(jp_fetch, wanted) -> bool:
+    """Whether /api/kernelspecs comes to satisfy `wanted` (the watcher, or the listing's
+    own fingerprint check, makes it so in about a second)."""
+
+    async def probe() -> bool:
+        return wanted(await kernel_names(jp_fetch))
+
+    return await eventually(probe)
 
 
 ENV_EVENT = "https://events.jupyter.org/jupyter_env_manager/environments/v1"
@@ -77,20 +75,18 @@ async def test_conda_create_and_remove_show_in_kernelspecs(
 ):
     socket = await jp_ws_fetch("api", "events", "subscribe")
     await kernel_names(jp_fetch)  # the server is up
-    # ... and its watcher has had the first look that later ones are compared with
-    (app,) = jp_serverapp.extension_manager.extension_apps["jupyter_env_manager"]
-    assert await eventually(jp_fetch, lambda _names: app.watcher.has_looked)
+    assert await watcher_has_looked(jp_serverapp)
     made = await asyncio.to_thread(
         real_conda.run, "create", "-y", "-q", "-n", "by-conda", "-c", kernel_channel,
         *CHANNEL_ARGS, "with-kernel",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    assert await eventually(jp_fetch, lambda names: "conda-env-by-conda-py" in names)
+    assert await listed(jp_fetch, lambda names: "conda-env-by-conda-py" in names)
     await asyncio.wait_for(kernels_event(socket), 60)  # the browser is told, not polling
 
     gone = await asyncio.to_thread(real_conda.run, "remove", "-y", "-q", "-n", "by-conda",
                                    "--all")  # fmt: skip
     assert gone.returncode == 0, gone.stderr
-    assert await eventually(jp_fetch, lambda names: "conda-env-by-conda-py" not in names)
+    assert await listed(jp_fetch, lambda names: "conda-env-by-conda-py" not in names)
     await asyncio.wait_for(kernels_event(socket), 60)
     socket.close()
