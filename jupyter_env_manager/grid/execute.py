@@ -183,5 +183,14 @@ async def execute_notebook(
     )
 
 
-def notebook_text(nb: NotebookNode) -> str:
-    return nbformat.writes(nb)
+# nbformat's reads() and writes() also check the notebook against its schema, which
+# only logs; the coordinator checked the notebook when it read it, and the check cost
+# each run more than the rest of reading and writing it.
+def notebook_from_text(text: str) -> NotebookNode:
+    """A notebook in the text the coordinator wrote (nbformat 4)."""
+    return nbformat.v4.reads(text)  # type: ignore[no-any-return]
+
+
+def notebook_to_text(nb: NotebookNode) -> str:
+    """`nbformat.writes(nb)`, byte for byte, without the schema check."""
+    return nbformat.v4.writes(nb)  # type: ignore[no-any-return]

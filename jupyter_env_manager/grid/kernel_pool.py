@@ -36,7 +36,7 @@ import zmq.asyncio
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
-from ..kernels.forking import ForkingSpecManager, close_templates
+from ..kernels.forking import ForkedKernelProcess, ForkingSpecManager, close_templates
 from .errors import KernelNotFound
 
 log = logging.getLogger(__name__)
@@ -173,6 +173,11 @@ def _prefix_of(reply: dict[str, Any]) -> str | None:
         return None
 
 
+def _forked_prefix(km: AsyncKernelManager) -> str | None:
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    return getattr(process, "prefix", None) if isinstance(process, ForkedKernelProcess) else None
+
+
 def _kernel_pid(km: AsyncKernelManager) -> int | None:
     provisioner = getattr(km, "provisioner", None)
     process = getattr(provisioner, "process", None)
@@ -283,9 +288,12 @@ class KernelPool:
         kc.start_channels(stdin=False, hb=False)
         try:
             language = (km.kernel_spec.language if km.kernel_spec else "") or ""
-            info, prefix = await handshake(
-                kc, km, self.start_timeout, python=language.lower() == "python"
-            )
+            # A forked kernel's prefix is its template's: no need to ask the kernel
+            # (which also spares it building its display formatters for the answer).
+            forked_prefix = _forked_prefix(km)
+            python = language.lower() == "python" and forked_prefix is None
+            info, prefix = await handshake(kc, km, self.start_timeout, python=python)
+            prefix = prefix or forked_prefix
             kernel = PooledKernel(km=km, kc=kc, kernel_name=kernel_name, cwd=cwd, started=started)
             kernel.pid = _kernel_pid(km)
             kernel.prefix = prefix

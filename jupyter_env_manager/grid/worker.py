@@ -32,10 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import nbformat
-
 from .errors import FingerprintMismatch
-from .execute import execute_notebook
+from .execute import execute_notebook, notebook_from_text, notebook_to_text
 from .fingerprint import check_fingerprint, compute_fingerprint
 from .kernel_pool import KernelPool
 from .kernels import default_spec_manager
@@ -290,7 +288,7 @@ async def _run(request: RunRequest, notebook_text: str) -> dict[str, Any]:
                 outcome.update(status="refused", error=refused.message, started=started)
                 outcome["ended"] = time.time()
                 return outcome
-        nb = nbformat.reads(notebook_text, as_version=4)
+        nb = notebook_from_text(notebook_text)
         nb = inject_parameters(nb, request.overrides, language=request.language)
         nb.metadata["jupyter_env_manager"] = {
             **request.run_metadata,
@@ -308,7 +306,7 @@ async def _run(request: RunRequest, notebook_text: str) -> dict[str, Any]:
             ended=result.ended,
             metrics=result.metrics,
             missing_metrics=result.missing_metrics,
-            notebook=nbformat.writes(result.notebook) if result.notebook is not None else None,
+            notebook=notebook_to_text(result.notebook) if result.notebook is not None else None,
         )
         return outcome
     except asyncio.CancelledError:

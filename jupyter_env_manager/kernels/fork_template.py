@@ -14,8 +14,17 @@ forked kernel starts with the state a freshly launched one has. The template
 refuses to fork when an import left a thread running (forking a threaded process
 is unsafe); the caller then launches kernels the ordinary way.
 
+The template also does, once, what every kernel would do alike before its first
+message: it loads the kernel application's configuration (profile, config files)
+when the kernel command line is the usual `-f <connection file>` and ipykernel is a
+version whose `initialize()` it knows (6 and 7), and it fills the caches a first
+cell fills (tokenize's regular expressions). A kernel then only binds its sockets,
+starts its threads and builds its shell. Config files therefore run in the template,
+with the template's working directory (the home folder), not the notebook's.
+
 Protocol: one JSON object per line. At start the template writes
-`{"ready": true, "pid": N, "forkable": bool, "reason": str}`. Requests on stdin:
+`{"ready": true, "pid": N, "prefix": sys.prefix, "forkable": bool, "reason": str}`.
+Requests on stdin:
 
 - `{"op": "fork", "argv": [...], "cwd": str, "env": {...}}` -> `{"pid": N}`
 - `{"op": "poll", "pid": N}` -> `{"returncode": int or null}`
@@ -65,7 +74,7 @@ def _exit_code(status):
     return os.WEXITSTATUS(status)
 
 
-def _run_kernel(module, request, set_by_imports):
+def _run_kernel(module, request, set_by_imports, configured):
     """In the forked child: become the kernel that `python -m module argv...` would be."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.setsid()
@@ -78,17 +87,72 @@ def _run_kernel(module, request, set_by_imports):
     os.environ.update(request["env"])
     os.environ.update(set_by_imports)
     os.environ["JPY_PARENT_PID"] = str(os.getppid())
-    sys.argv = [module.__file__] + list(request["argv"])
+    argv = list(request["argv"])
+    sys.argv = [module.__file__] + argv
     code = 0
     try:
-        # The trait's default read JPY_PARENT_PID when the template imported
-        # kernelapp, before there was a parent to watch: pass it explicitly.
-        module.IPKernelApp.launch_instance(parent_handle=os.getppid())
+        if configured is not None and len(argv) == 2 and argv[0] == "-f":
+            _start_configured(configured, argv)
+        else:
+            # The trait's default read JPY_PARENT_PID when the template imported
+            # kernelapp, before there was a parent to watch: pass it explicitly.
+            module.IPKernelApp.launch_instance(parent_handle=os.getppid())
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else 1
     except BaseException:  # noqa: BLE001 - nothing may escape into the template's loop
         code = 1
     os._exit(code)
+
+
+def _configure(module):
+    """The kernel application with its configuration loaded (what
+    `BaseIPythonApplication.initialize` does for `-f <file>`, bar the file), or None
+    when this ipykernel is not one whose `initialize()` begins with exactly that."""
+    import ipykernel
+    from IPython.core.application import BaseIPythonApplication
+
+    if tuple(getattr(ipykernel, "version_info", ()))[:1] not in ((6,), (7,)):
+        return None
+    real_stdout = sys.stdout
+    sys.stdout = open(os.devnull, "w")  # our stdout is the protocol's
+    try:
+        app = module.IPKernelApp.instance()
+        BaseIPythonApplication.initialize(app, [])
+    except BaseException:  # noqa: BLE001 - a config error: let each kernel report it
+        module.IPKernelApp.clear_instance()
+        return None
+    finally:
+        sys.stdout.close()
+        sys.stdout = real_stdout
+    if app.subapp is not None:
+        module.IPKernelApp.clear_instance()
+        return None
+    return app
+
+
+def _start_configured(app, argv):
+    """`launch_instance()` for the configured app: the rest of `initialize()`, then start."""
+    from IPython.core.application import BaseIPythonApplication
+
+    app.argv = argv
+    app.connection_file = argv[1]
+    app.parent_handle = os.getppid()
+    loaded = BaseIPythonApplication.initialize
+    BaseIPythonApplication.initialize = lambda self, argv=None: None
+    try:
+        app.initialize(argv)
+    finally:
+        BaseIPythonApplication.initialize = loaded
+    app.start()
+
+
+def _warm_caches():
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        TransformerManager().transform_cell("x = 1\n")
+    except Exception:  # noqa: BLE001 - only a head start; kernels work without it
+        pass
 
 
 def main():
@@ -107,14 +171,26 @@ def main():
             continue
         if name == "ipykernel.kernelapp":
             module = loaded
+    configured = None
+    if module is not None:
+        configured = _configure(module)
+        _warm_caches()
     if module is None:
         reason = "ipykernel is not importable"
     elif threading.active_count() > 1:
-        reason = "an import started a thread"
+        reason = "an import or a config file started a thread"
     # Variables the imports set (ipykernel sets PYDEVD_USE_FRAME_EVAL), as a
     # launched kernel would have them.
     set_by_imports = {k: v for k, v in os.environ.items() if environ_before.get(k) != v}
-    _reply({"ready": True, "pid": os.getpid(), "forkable": not reason, "reason": reason})
+    _reply(
+        {
+            "ready": True,
+            "pid": os.getpid(),
+            "prefix": sys.prefix,
+            "forkable": not reason,
+            "reason": reason,
+        }
+    )
     exited = {}
     for line in sys.stdin:
         request = json.loads(line)
@@ -139,7 +215,7 @@ def main():
             continue
         if pid == 0:
             try:
-                _run_kernel(module, request, set_by_imports)
+                _run_kernel(module, request, set_by_imports, configured)
             finally:
                 os._exit(1)
         _reply({"pid": pid})

@@ -83,6 +83,8 @@ class KernelTemplate:
             self.close()
             raise TemplateUnavailable(ready.get("reason") or "the template did not start")
         self.pid = int(ready["pid"])
+        #: `sys.prefix` of the template, and so of every kernel it forks.
+        self.prefix = str(ready.get("prefix") or "") or None
 
     def _read(self, timeout: float) -> dict[str, Any]:
         assert self._process.stdout is not None
@@ -150,7 +152,13 @@ class KernelTemplate:
 
 
 class ForkedKernelProcess:
-    """The `subprocess.Popen` surface LocalProvisioner uses, for a template's child."""
+    """The `subprocess.Popen` surface LocalProvisioner uses, for a template's child.
+
+    Liveness is checked with a pidfd where the OS has them (Linux 5.3+): the kernel
+    is not our child, and asking its template costs a round trip through both
+    processes, which jupyter_client's frequent `is_alive` checks made a real part of
+    a short run. The template is asked only for the exit code, once the pidfd says
+    the kernel has ended."""
 
     stdin = stdout = stderr = None
 
@@ -158,10 +166,25 @@ class ForkedKernelProcess:
         self.pid = pid
         self.returncode: int | None = None
         self._template = template
+        self.prefix = template.prefix
+        self._pidfd = _open_pidfd(pid)
+
+    def _ended(self) -> bool:
+        if self._pidfd is None:
+            return True  # unknown: ask the template
+        readable, _, _ = select.select([self._pidfd], [], [], 0)
+        return bool(readable)
+
+    def _close_pidfd(self) -> None:
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
 
     def poll(self) -> int | None:
         if self.returncode is not None:
             return self.returncode
+        if not self._ended():
+            return None
         try:
             self.returncode = self._template.poll(self.pid)
         except TemplateUnavailable:
@@ -170,7 +193,12 @@ class ForkedKernelProcess:
                 os.kill(self.pid, 0)
             except ProcessLookupError:
                 self.returncode = -signal.SIGKILL
+        if self.returncode is not None:
+            self._close_pidfd()
         return self.returncode
+
+    def __del__(self) -> None:
+        self._close_pidfd()
 
     def wait(self, timeout: float | None = None) -> int:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -192,14 +220,40 @@ class ForkedKernelProcess:
         self.send_signal(signal.SIGKILL)
 
 
+def _open_pidfd(pid: int) -> int | None:
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:
+        return None
+    try:
+        return int(opener(pid))
+    except OSError:
+        return None  # no pidfds here, or the kernel already ended and was reaped
+
+
 _templates: dict[tuple[Any, ...], KernelTemplate] = {}
 _refused: dict[tuple[Any, ...], str] = {}
 _templates_lock = threading.Lock()
 
 
+def _template_key(interpreter: list[str], env: dict[str, str]) -> tuple[Any, ...]:
+    return (tuple(interpreter), tuple(sorted(env.items())))
+
+
+def running_template(interpreter: list[str], env: dict[str, str]) -> KernelTemplate | None:
+    """The template for this interpreter and environment if one runs; None also while
+    another thread holds the lock to start one (the caller is an event loop)."""
+    if not _templates_lock.acquire(blocking=False):
+        return None
+    try:
+        template = _templates.get(_template_key(interpreter, env))
+    finally:
+        _templates_lock.release()
+    return template if template is not None and template.alive else None
+
+
 def template_for(interpreter: list[str], env: dict[str, str]) -> KernelTemplate:
     """The running template for this interpreter and environment, started on first use."""
-    key = (tuple(interpreter), tuple(sorted(env.items())))
+    key = _template_key(interpreter, env)
     with _templates_lock:
         if key in _refused:
             raise TemplateUnavailable(_refused[key])
@@ -234,7 +288,10 @@ class ForkingProvisioner(EnvKernelProvisioner):  # type: ignore[misc]
         env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
         cwd = str(kwargs.get("cwd") or os.getcwd())
         try:
-            template = await asyncio.to_thread(template_for, interpreter, env)
+            # Only a start needs a thread; handing every launch to one cost CPU per run.
+            template = running_template(interpreter, env) or await asyncio.to_thread(
+                template_for, interpreter, env
+            )
             pid = await asyncio.to_thread(template.fork, argv, cwd, env)
         except TemplateUnavailable as error:
             log.info("launching kernel without a template: %s", error)

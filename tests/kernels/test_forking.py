@@ -12,6 +12,7 @@ import ast
 import asyncio
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -236,3 +237,85 @@ def test_specs_with_a_foreign_provisioner_are_left_alone() -> None:
     }
     assert forking_spec(foreign) is foreign
     assert json.loads(json.dumps(forking_spec(plain).to_dict()))["argv"] == argv
+
+
+async def test_forked_kernels_follow_the_kernel_config_files(
+    kernel_dirs: KernelDirs, conda_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The template loads the profile's config once for all its kernels: each kernel
+    must still behave as that config says, as a launched kernel does."""
+    profile = tmp_path / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_kernel_config.py").write_text(
+        'c.InteractiveShell.ast_node_interactivity = "all"\n'
+        'c.IPKernelApp.exec_lines = ["configured = 42"]\n'
+    )
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    pool = make_pool(kernel_dirs)
+    name = conda_kernel_name(kernel_dirs)
+    launched = await pool.acquire(name, str(tmp_path), fork=False)
+    forked = await pool.acquire(name, str(tmp_path))
+    expressions = {
+        "mode": "get_ipython().ast_node_interactivity",
+        "configured": "configured",
+        "ppid": "__import__('os').getppid()",
+    }
+    try:
+        seen_launched = await evaluate(launched, "", expressions)
+        seen_forked = await evaluate(forked, "", expressions)
+    finally:
+        pool.release(launched)
+        pool.release(forked)
+        await pool.close()
+    assert seen_forked["ppid"] != os.getpid()
+    for seen in (seen_launched, seen_forked):
+        assert seen["mode"] == "all"
+        assert seen["configured"] == 42
+
+
+async def test_kernel_options_on_the_command_line_reach_a_forked_kernel(
+    kernel_dirs: KernelDirs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spec whose argv carries options beyond `-f <file>` (which the template cannot
+    have loaded ahead) is still forked, and the options apply."""
+    data = tmp_path / "data"
+    spec_dir = data / "kernels" / "with-options"
+    spec_dir.mkdir(parents=True)
+    argv = [
+        sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+        "--IPKernelApp.exec_lines=from_cli = 7",
+    ]  # fmt: skip
+    spec = {"argv": argv, "display_name": "With options", "language": "python"}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    monkeypatch.setenv("JUPYTER_PATH", str(data))
+    pool = make_pool(kernel_dirs)
+    kernel = await pool.acquire("with-options", str(tmp_path))
+    try:
+        seen = await evaluate(
+            kernel, "", {"value": "from_cli", "ppid": "__import__('os').getppid()"}
+        )
+    finally:
+        pool.release(kernel)
+        await pool.close()
+    assert seen["value"] == 7
+    assert seen["ppid"] not in (os.getpid(), kernel.pid)
+
+
+async def test_a_forked_kernel_that_dies_is_seen_dead(
+    kernel_dirs: KernelDirs, conda_env, tmp_path: Path
+) -> None:
+    pool = make_pool(kernel_dirs)
+    kernel = await pool.acquire(conda_kernel_name(kernel_dirs), str(tmp_path))
+    try:
+        assert await kernel.km.is_alive()
+        kernel.kc.execute("import os\nos._exit(3)")
+        deadline = time.monotonic() + 30
+        while await kernel.km.is_alive() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert not await kernel.km.is_alive()
+        assert kernel.km.provisioner.process.returncode == 3
+        # The prefix came from the template, not from asking the kernel.
+        assert kernel.prefix == str(conda_env.prefix)
+    finally:
+        kernel.kc.stop_channels()
+        await pool.close()
