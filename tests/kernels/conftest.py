@@ -70,10 +70,10 @@ def uv(*args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def make_venv(prefix: Path, *, ipykernel: bool) -> None:
+def make_venv(prefix: Path, *, ipykernel: bool, requirement: str = "ipykernel") -> None:
     uv("venv", "--quiet", "--python", sys.executable, str(prefix))
     if ipykernel:
-        uv("pip", "install", "--quiet", "--python", str(prefix / "bin" / "python"), "ipykernel")
+        uv("pip", "install", "--quiet", "--python", str(prefix / "bin" / "python"), requirement)
 
 
 def find_env(dirs: KernelDirs, prefix: Path) -> Environment:

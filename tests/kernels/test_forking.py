@@ -239,38 +239,60 @@ def test_specs_with_a_foreign_provisioner_are_left_alone() -> None:
     assert json.loads(json.dumps(forking_spec(plain).to_dict()))["argv"] == argv
 
 
+def plain_kernelspec(data: Path, name: str, python: str, *extra: str) -> None:
+    """A kernelspec `name` under `data` (put on JUPYTER_PATH) launching `python`."""
+    spec_dir = data / "kernels" / name
+    spec_dir.mkdir(parents=True)
+    argv = [python, "-m", "ipykernel_launcher", "-f", "{connection_file}", *extra]
+    spec = {"argv": argv, "display_name": name, "language": "python"}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+
+
+@pytest.mark.parametrize("ipykernel", ["7 (this venv's)", "6.29.5"])
 async def test_forked_kernels_follow_the_kernel_config_files(
-    kernel_dirs: KernelDirs, conda_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kernel_dirs: KernelDirs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ipykernel: str
 ) -> None:
-    """The template loads the profile's config once for all its kernels: each kernel
-    must still behave as that config says, as a launched kernel does."""
+    """The template loads the profile's config once for all its kernels (ipykernel 6
+    and 7): each kernel behaves as that config says, as a launched kernel does."""
+    python = sys.executable
+    if not ipykernel.startswith("7"):
+        make_venv(tmp_path / "old", ipykernel=True, requirement=f"ipykernel=={ipykernel}")
+        python = str(tmp_path / "old" / "bin" / "python")
+    ran = tmp_path / "config-ran-in"
     profile = tmp_path / "ipython" / "profile_default"
     profile.mkdir(parents=True)
     (profile / "ipython_kernel_config.py").write_text(
         'c.InteractiveShell.ast_node_interactivity = "all"\n'
         'c.IPKernelApp.exec_lines = ["configured = 42"]\n'
+        f"open({str(ran)!r}, 'a').write(str(__import__('os').getpid()) + chr(10))\n"
     )
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    plain_kernelspec(tmp_path / "data", "configured", python)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "data"))
     pool = make_pool(kernel_dirs)
-    name = conda_kernel_name(kernel_dirs)
-    launched = await pool.acquire(name, str(tmp_path), fork=False)
-    forked = await pool.acquire(name, str(tmp_path))
+    launched = await pool.acquire("configured", str(tmp_path), fork=False)
+    forked = [await pool.acquire("configured", str(tmp_path)) for _ in range(2)]
     expressions = {
         "mode": "get_ipython().ast_node_interactivity",
         "configured": "configured",
-        "ppid": "__import__('os').getppid()",
+        "version": "__import__('ipykernel').__version__",
     }
     try:
-        seen_launched = await evaluate(launched, "", expressions)
-        seen_forked = await evaluate(forked, "", expressions)
+        seen = [await evaluate(kernel, "", expressions) for kernel in (launched, *forked)]
     finally:
-        pool.release(launched)
-        pool.release(forked)
+        for kernel in (launched, *forked):
+            pool.release(kernel)
         await pool.close()
-    assert seen_forked["ppid"] != os.getpid()
-    for seen in (seen_launched, seen_forked):
-        assert seen["mode"] == "all"
-        assert seen["configured"] == 42
+    assert {s["version"].split(".")[0] for s in seen} == {ipykernel[0]}
+    for values in seen:
+        assert values["mode"] == "all"
+        assert values["configured"] == 42
+    # The launched kernel ran the config file itself; the template ran it once for
+    # both forked kernels (neither of which is a process of ours).
+    pids = ran.read_text().split()
+    assert pids[0] == str(launched.pid)
+    assert len(pids) == 2
+    assert pids[1] not in {str(kernel.pid) for kernel in forked}
 
 
 async def test_kernel_options_on_the_command_line_reach_a_forked_kernel(
@@ -278,16 +300,10 @@ async def test_kernel_options_on_the_command_line_reach_a_forked_kernel(
 ) -> None:
     """A spec whose argv carries options beyond `-f <file>` (which the template cannot
     have loaded ahead) is still forked, and the options apply."""
-    data = tmp_path / "data"
-    spec_dir = data / "kernels" / "with-options"
-    spec_dir.mkdir(parents=True)
-    argv = [
-        sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-        "--IPKernelApp.exec_lines=from_cli = 7",
-    ]  # fmt: skip
-    spec = {"argv": argv, "display_name": "With options", "language": "python"}
-    (spec_dir / "kernel.json").write_text(json.dumps(spec))
-    monkeypatch.setenv("JUPYTER_PATH", str(data))
+    plain_kernelspec(
+        tmp_path / "data", "with-options", sys.executable, "--IPKernelApp.exec_lines=from_cli = 7"
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "data"))
     pool = make_pool(kernel_dirs)
     kernel = await pool.acquire("with-options", str(tmp_path))
     try:
