@@ -20,10 +20,13 @@ when the kernel command line is the usual `-f <connection file>` and ipykernel i
 version whose `initialize()` it knows (6 and 7), and it fills the caches a first
 cell fills (tokenize's regular expressions). A kernel then only binds its sockets,
 starts its threads and builds its shell. Config files therefore run in the template,
-with the template's working directory (the home folder), not the notebook's.
+with the template's working directory (the home folder), not the notebook's. The
+ready message lists the config files it read or looked for, with their modification
+times, so the owner replaces a template whose configuration changed.
 
 Protocol: one JSON object per line. At start the template writes
-`{"ready": true, "pid": N, "prefix": sys.prefix, "forkable": bool, "reason": str}`.
+`{"ready": true, "pid": N, "prefix": sys.prefix, "config_stamps": {path: mtime_ns or
+null}, "forkable": bool, "reason": str}`.
 Requests on stdin:
 
 - `{"op": "fork", "argv": [...], "cwd": str, "env": {...}}` -> `{"pid": N}`
@@ -124,7 +127,9 @@ def _configure(module):
     finally:
         sys.stdout.close()
         sys.stdout = real_stdout
-    if app.subapp is not None:
+    # Older IPythons also read config files from the working directory, which here is
+    # not the kernel's.
+    if app.subapp is not None or os.getcwd() in map(os.path.abspath, app.config_file_paths):
         module.IPKernelApp.clear_instance()
         return None
     return app
@@ -144,6 +149,29 @@ def _start_configured(app, argv):
     finally:
         BaseIPythonApplication.initialize = loaded
     app.start()
+
+
+def _config_stamps(app):
+    """Modification times of every file the config load read or would have read (the
+    base and kernel config names, .py and .json, in each folder searched); None for a
+    file that does not exist. Files, not folders: kernels write history into the
+    profile folder."""
+    if app is None:
+        return {}
+    names = {"ipython_config", os.path.splitext(app.config_file_name)[0]}
+    paths = [
+        os.path.join(folder, name + suffix)
+        for folder in app.config_file_paths
+        for name in sorted(names)
+        for suffix in (".py", ".json")
+    ]
+    stamps = {}
+    for path in [*paths, *app.loaded_config_files]:
+        try:
+            stamps[path] = os.stat(path).st_mtime_ns
+        except OSError:
+            stamps[path] = None
+    return stamps
 
 
 def _warm_caches():
@@ -187,6 +215,7 @@ def main():
             "ready": True,
             "pid": os.getpid(),
             "prefix": sys.prefix,
+            "config_stamps": _config_stamps(configured),
             "forkable": not reason,
             "reason": reason,
         }

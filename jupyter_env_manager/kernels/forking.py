@@ -85,6 +85,7 @@ class KernelTemplate:
         self.pid = int(ready["pid"])
         #: `sys.prefix` of the template, and so of every kernel it forks.
         self.prefix = str(ready.get("prefix") or "") or None
+        self._config_stamps = dict(ready.get("config_stamps") or {})
 
     def _read(self, timeout: float) -> dict[str, Any]:
         assert self._process.stdout is not None
@@ -128,6 +129,22 @@ class KernelTemplate:
     @property
     def alive(self) -> bool:
         return self._process.poll() is None
+
+    def config_changed(self) -> bool:
+        """Whether a kernel config file it read, or looked for, changed or appeared."""
+        for path, stamp in self._config_stamps.items():
+            try:
+                now: int | None = os.stat(path).st_mtime_ns
+            except OSError:
+                now = None
+            if now != stamp:
+                return True
+        return False
+
+    @property
+    def current(self) -> bool:
+        """Running, with the kernel configuration it loaded still as it was."""
+        return self.alive and not self.config_changed()
 
     def fork(self, argv: list[str], cwd: str, env: dict[str, str]) -> int:
         answer = self._ask({"op": "fork", "argv": argv, "cwd": cwd, "env": env})
@@ -231,6 +248,7 @@ def _open_pidfd(pid: int) -> int | None:
 
 
 _templates: dict[tuple[Any, ...], KernelTemplate] = {}
+_retired: list[KernelTemplate] = []
 _refused: dict[tuple[Any, ...], str] = {}
 _templates_lock = threading.Lock()
 
@@ -248,7 +266,7 @@ def running_template(interpreter: list[str], env: dict[str, str]) -> KernelTempl
         template = _templates.get(_template_key(interpreter, env))
     finally:
         _templates_lock.release()
-    return template if template is not None and template.alive else None
+    return template if template is not None and template.current else None
 
 
 def template_for(interpreter: list[str], env: dict[str, str]) -> KernelTemplate:
@@ -258,8 +276,13 @@ def template_for(interpreter: list[str], env: dict[str, str]) -> KernelTemplate:
         if key in _refused:
             raise TemplateUnavailable(_refused[key])
         template = _templates.get(key)
-        if template is not None and template.alive:
-            return template
+        if template is not None:
+            if template.current:
+                return template
+            # Exited, or its kernels would start with a configuration since changed.
+            # Ending it would end the kernels it forked (spares, other grids' runs):
+            # it is ended with the others instead.
+            _retired.append(template)
         try:
             template = KernelTemplate(interpreter, env)
         except (TemplateUnavailable, OSError) as error:
@@ -272,8 +295,9 @@ def template_for(interpreter: list[str], env: dict[str, str]) -> KernelTemplate:
 
 def close_templates() -> None:
     with _templates_lock:
-        templates = list(_templates.values())
+        templates = [*_templates.values(), *_retired]
         _templates.clear()
+        _retired.clear()
         _refused.clear()
     for template in templates:
         template.close()

@@ -279,6 +279,17 @@ async def test_forked_kernels_follow_the_kernel_config_files(
     }
     try:
         seen = [await evaluate(kernel, "", expressions) for kernel in (launched, *forked)]
+        # The template ran the config file once for both forked kernels (neither of
+        # which is a process of ours), after the launched kernel ran it itself.
+        pids = ran.read_text().split()
+        # An edited config file reaches the next kernel, as it would a launched one.
+        config = profile / "ipython_kernel_config.py"
+        config.write_text(config.read_text().replace("42", "43"))
+        after_edit = await pool.acquire("configured", str(tmp_path))
+        edited = await evaluate(after_edit, "", {"configured": "configured"})
+        pool.release(after_edit)
+        # The kernels of the replaced template are still running and usable.
+        still = await evaluate(forked[0], "", {"configured": "configured"})
     finally:
         for kernel in (launched, *forked):
             pool.release(kernel)
@@ -287,12 +298,11 @@ async def test_forked_kernels_follow_the_kernel_config_files(
     for values in seen:
         assert values["mode"] == "all"
         assert values["configured"] == 42
-    # The launched kernel ran the config file itself; the template ran it once for
-    # both forked kernels (neither of which is a process of ours).
-    pids = ran.read_text().split()
     assert pids[0] == str(launched.pid)
     assert len(pids) == 2
     assert pids[1] not in {str(kernel.pid) for kernel in forked}
+    assert edited["configured"] == 43
+    assert still["configured"] == 42
 
 
 async def test_kernel_options_on_the_command_line_reach_a_forked_kernel(
