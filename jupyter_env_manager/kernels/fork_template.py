@@ -24,6 +24,12 @@ with the template's working directory (the home folder), not the notebook's. The
 ready message lists the config files it read or looked for, with their modification
 times, so the owner replaces a template whose configuration changed.
 
+Forked kernels keep no IPython history on disk (`HistoryManager.enabled = False`;
+`In`, `_ih` and `%history` of the run itself still work): each kernel otherwise opens
+the profile's history.sqlite and commits a session row, which was a fifth of a
+forked kernel's start, serialized the kernels of a grid on the database's lock, and
+left one session per grid point in the user's history.
+
 Protocol: one JSON object per line. At start the template writes
 `{"ready": true, "pid": N, "prefix": sys.prefix, "config_stamps": {path: mtime_ns or
 null}, "forkable": bool, "reason": str}`.
@@ -41,6 +47,8 @@ import os
 import signal
 import sys
 import threading
+
+NO_HISTORY = "--HistoryManager.enabled=False"
 
 # The modules an ipykernel start imports beyond `ipykernel.kernelapp` (IPython's
 # shell, the debugger and its debugpy, history's sqlite3), measured on ipykernel 7;
@@ -99,7 +107,7 @@ def _run_kernel(module, request, set_by_imports, configured):
         else:
             # The trait's default read JPY_PARENT_PID when the template imported
             # kernelapp, before there was a parent to watch: pass it explicitly.
-            module.IPKernelApp.launch_instance(parent_handle=os.getppid())
+            module.IPKernelApp.launch_instance(argv=[*argv, NO_HISTORY], parent_handle=os.getppid())
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else 1
     except BaseException:  # noqa: BLE001 - nothing may escape into the template's loop
@@ -127,6 +135,7 @@ def _configure(module):
     finally:
         sys.stdout.close()
         sys.stdout = real_stdout
+    app.config.HistoryManager.enabled = False  # as NO_HISTORY does on a command line
     # Older IPythons also read config files from the working directory, which here is
     # not the kernel's.
     if app.subapp is not None or os.getcwd() in map(os.path.abspath, app.config_file_paths):

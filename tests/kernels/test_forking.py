@@ -327,6 +327,38 @@ async def test_kernel_options_on_the_command_line_reach_a_forked_kernel(
     assert seen["ppid"] not in (os.getpid(), kernel.pid)
 
 
+@pytest.mark.parametrize("argv_extra", [(), ("--IPKernelApp.exec_lines=x = 1",)])
+async def test_forked_kernels_leave_the_ipython_history_alone(
+    kernel_dirs: KernelDirs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv_extra
+) -> None:
+    """Grid kernels write no session into the profile's history database (through the
+    template's loaded config, and through a command line it could not load ahead),
+    while the run's own input history works; a launched kernel still records."""
+    ipython_dir = tmp_path / "ipython"
+    monkeypatch.setenv("IPYTHONDIR", str(ipython_dir))
+    plain_kernelspec(tmp_path / "data", "plain", sys.executable, *argv_extra)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "data"))
+    history = ipython_dir / "profile_default" / "history.sqlite"
+    pool = make_pool(kernel_dirs)
+    forked = [await pool.acquire("plain", str(tmp_path)) for _ in range(2)]
+    try:
+        seen = [
+            await evaluate(kernel, "a = 1\nb = 2", {"inputs": "In[-1]", "n": "len(In)"})
+            for kernel in forked
+        ]
+        recorded_by_forks = history.exists()
+        launched = await pool.acquire("plain", str(tmp_path), fork=False)
+        await evaluate(launched, "a = 1", {})
+        pool.release(launched)
+    finally:
+        for kernel in forked:
+            pool.release(kernel)
+        await pool.close()
+    assert all(s["inputs"] == "a = 1\nb = 2" and s["n"] >= 2 for s in seen)
+    assert not recorded_by_forks
+    assert history.exists()  # the launched kernel opened it, as any kernel does
+
+
 async def test_a_forked_kernel_that_dies_is_seen_dead(
     kernel_dirs: KernelDirs, conda_env, tmp_path: Path
 ) -> None:
