@@ -184,6 +184,30 @@ def _kernel_pid(km: AsyncKernelManager) -> int | None:
     return getattr(process, "pid", None)
 
 
+_CHANNELS = (
+    "_shell_channel",
+    "_iopub_channel",
+    "_stdin_channel",
+    "_hb_channel",
+    "_control_channel",
+)
+
+
+def stop_channels(kc: Any) -> None:
+    """`kc.stop_channels()` without opening the channels that never started: its
+    property lookups connect a socket for stdin, heartbeat and control only to close
+    it again, half of a run's teardown in the coordinator."""
+    if not all(hasattr(kc, name) for name in _CHANNELS):
+        kc.stop_channels()  # a jupyter_client whose internals differ
+        return
+    for name in _CHANNELS:
+        channel = getattr(kc, name)
+        if channel is not None and channel.is_alive():
+            channel.stop()
+    if getattr(kc, "_created_context", False) and not kc.context.closed:
+        kc.context.destroy(linger=100)
+
+
 async def kill_kernel(kernel: PooledKernel) -> None:
     """Stop a kernel at once: a run is over, so a graceful shutdown only costs time.
 
@@ -191,7 +215,7 @@ async def kill_kernel(kernel: PooledKernel) -> None:
     without its interrupt first (a SIGINT the kernel would handle) or its 0.1 s
     polling for the exit: a killed process is gone within milliseconds."""
     try:
-        kernel.kc.stop_channels()
+        stop_channels(kernel.kc)
     except Exception:  # noqa: BLE001 - the channels may already be gone with the kernel
         pass
     km = kernel.km
@@ -299,7 +323,7 @@ class KernelPool:
             kernel.prefix = prefix
             kernel.info = info
         except BaseException:
-            kc.stop_channels()
+            stop_channels(kc)
             await km.shutdown_kernel(now=True)
             raise
         self.started_count += 1
