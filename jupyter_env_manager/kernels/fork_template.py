@@ -135,12 +135,12 @@ def _configure(module):
     finally:
         sys.stdout.close()
         sys.stdout = real_stdout
-    app.config.HistoryManager.enabled = False  # as NO_HISTORY does on a command line
     # Older IPythons also read config files from the working directory, which here is
     # not the kernel's.
     if app.subapp is not None or os.getcwd() in map(os.path.abspath, app.config_file_paths):
         module.IPKernelApp.clear_instance()
         return None
+    app.config.HistoryManager.enabled = False  # as NO_HISTORY does on a command line
     return app
 
 
