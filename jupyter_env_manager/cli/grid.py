@@ -169,7 +169,7 @@ class _EventPrinter:
         self.printer.close()
 
 
-def _print_summary(summary: Any, frame: Any, metrics: list[dict[str, str]]) -> None:
+def _print_summary(summary: Any, table: Any, metrics: list[dict[str, str]]) -> None:
     counts = {k: v for k, v in summary.counts.items() if v}
     print(
         f"grid {summary.grid_id}: {summary.state}, "
@@ -181,8 +181,8 @@ def _print_summary(summary: Any, frame: Any, metrics: list[dict[str, str]]) -> N
         metric = metrics[0]["name"]
         params = ", ".join(f"{k}={v!r}" for k, v in summary.best["parameters"].items())
         print(f"best ({metric}, {metrics[0]['goal']}): {summary.best[metric]!r} with {params}")
-    failed = frame[frame["status"] != "ok"] if not frame.empty else frame
-    for _, row in failed.head(5).iterrows():
+    failed = [row for row in table.rows if row["status"] != "ok"]
+    for row in failed[:5]:
         print(f"  run {row['run']} {row['status']}: {row['error']}", file=sys.stderr)
 
 
@@ -252,11 +252,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if printer is not None:
             printer.close()
-    frame = search.results()
+    table = search.results_table()
     if args.json:
         print(json.dumps(summary.to_json(), indent=2, default=str))
     else:
-        _print_summary(summary, frame, search.plan["metrics"])
+        _print_summary(summary, table, search.plan["metrics"])
         if tracker is not None:
             print(f"mlflow: {tracker.describe()}")
     # The process exits next: its last garbage collection would walk every object of

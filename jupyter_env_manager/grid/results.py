@@ -5,9 +5,15 @@ for every swept parameter, `params` (the full parameter set as JSON), one column
 per metric named as the metric (requested metrics first, then other glued values),
 `rank_<metric>` for each requested metric (1 = best by its goal, ties share the
 lowest rank like scikit-learn's `rankdata(method="min")`; runs without a value
-rank last), then `status`, `error`, `duration`, `started`, `ended`,
+rank after every scored run, as scikit-learn ranks failed fits), then `status`, `error`, `duration`, `started`, `ended`,
 `output_notebook`, `attempts`, `worker`, `kernel_name`, `notebook_hash`,
 `fingerprint`.
+
+The table is plain Python, and so are the CSV, the Parquet file (`parquet_file.py`),
+the best parameters and the JSON records a server sends: a grid from the CLI never
+imports pandas or pyarrow (a quarter of a short grid's wall time here).
+`ResultsTable.to_frame()` is the pandas DataFrame that `grid_search()` and
+`GridSearch.results()` hand to notebook users.
 
 Floats are kept as float64 end to end (CSV written with `repr` precision), so a
 value read back equals the one the notebook computed.
@@ -15,10 +21,15 @@ value read back equals the one the notebook computed.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
+import statistics
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .parquet_file import Column, parquet_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,12 +37,20 @@ if TYPE_CHECKING:
 RESULTS_CSV = "results.csv"
 RESULTS_PARQUET = "results.parquet"
 
-
-def import_table_libraries() -> None:
-    """Import pandas and pyarrow ahead of need (a grid does it in a thread while its
-    first kernels start, instead of after its last run)."""
-    import pandas  # noqa: F401
-    import pyarrow.parquet  # noqa: F401
+#: Columns after the ranks, and the Arrow type of those with a fixed one.
+_RUN_COLUMNS = {
+    "status": "string",
+    "error": "string",
+    "duration": "float64",
+    "started": "float64",
+    "ended": "float64",
+    "output_notebook": "string",
+    "attempts": "int64",
+    "worker": "string",
+    "kernel_name": "string",
+    "notebook_hash": "string",
+    "fingerprint": "string",
+}
 
 
 def _metric_names(runs: list[dict[str, Any]], requested: list[str]) -> list[str]:
@@ -43,27 +62,84 @@ def _metric_names(runs: list[dict[str, Any]], requested: list[str]) -> list[str]
     return [*requested, *extra]
 
 
-def results_frame(
-    runs: list[dict[str, Any]], *, swept: list[str], metrics: list[dict[str, str]]
-) -> pd.DataFrame:
-    """Build the table from store rows (`GridStore.runs`) and the plan's metrics."""
-    import pandas as pd  # imported on use: the server imports this module at start
+def _as_score(value: Any) -> float:
+    """A requested metric as float64; NaN where it is missing or not a number (what
+    `pandas.to_numeric(errors="coerce")` gave: numeric text counts, bools are 0/1)."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return math.nan
+    return math.nan
 
+
+def _ranks(scores: list[float], goal: str) -> list[int]:
+    """1 = best; ties share the lowest rank; unscored runs rank after every scored one."""
+    scored = sorted((s for s in scores if not math.isnan(s)), reverse=goal == "max")
+    first: dict[float, int] = {}
+    for position, score in enumerate(scored, start=1):
+        first.setdefault(score, position)
+    worst = len(scored) + 1 if scored else 1
+    return [worst if math.isnan(s) else first[s] for s in scores]
+
+
+@dataclass(frozen=True)
+class ResultsTable:
+    columns: list[str]
+    #: One dict per run, in grid order, keyed by every column.
+    rows: list[dict[str, Any]]
+    #: Arrow type of each column with a fixed one; the others (parameters, glued
+    #: values that are no requested metric) take what their values are.
+    types: dict[str, str]
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+    def column(self, name: str) -> list[Any]:
+        return [row[name] for row in self.rows]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows for JSON: NaN becomes null."""
+        return [
+            {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+            for row in self.rows
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        frame = pd.DataFrame(self.rows, columns=self.columns if self.rows else None)
+        if not frame.empty:
+            frame["seed"] = frame["seed"].astype("Int64")
+        return frame
+
+
+def results_table(
+    runs: list[dict[str, Any]], *, swept: list[str], metrics: list[dict[str, str]]
+) -> ResultsTable:
+    """Build the table from store rows (`GridStore.runs`) and the plan's metrics."""
     requested = [m["name"] for m in metrics]
     names = _metric_names(runs, requested)
+    scores = {
+        name: [_as_score((run.get("metrics") or {}).get(name)) for run in runs]
+        for name in requested
+    }
+    ranks = {spec["name"]: _ranks(scores[spec["name"]], spec["goal"]) for spec in metrics}
     rows = []
-    for run in runs:
+    for position, run in enumerate(runs):
         values = run.get("metrics") or {}
-        row: dict[str, Any] = {
-            "run": run["index"],
-            "replicate": run["replicate"],
-            "seed": run["seed"],
-        }
+        row: dict[str, Any] = {"run": run["index"], "replicate": run["replicate"],
+                               "seed": run["seed"]}  # fmt: skip
         for name in swept:
             row[f"param_{name}"] = run["parameters"].get(name)
         row["params"] = json.dumps(run["parameters"], sort_keys=True)
         for name in names:
-            row[name] = values.get(name)
+            row[name] = scores[name][position] if name in scores else values.get(name)
+        for name in requested:
+            row[f"rank_{name}"] = ranks[name][position]
         started, ended = run.get("started"), run.get("ended")
         row.update(
             status=run["status"],
@@ -79,93 +155,110 @@ def results_frame(
             fingerprint=run.get("fingerprint"),
         )
         rows.append(row)
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
-    frame["seed"] = frame["seed"].astype("Int64")
-    for spec in metrics:
-        name = spec["name"]
-        numeric = pd.to_numeric(frame[name], errors="coerce").astype("float64")
-        frame[name] = numeric
-        ascending = spec["goal"] == "min"
-        # Failed runs carry no score: they rank after every scored run.
-        ranks = numeric.rank(method="min", ascending=ascending, na_option="keep")
-        worst = int(ranks.max()) + 1 if ranks.notna().any() else 1
-        frame[f"rank_{name}"] = ranks.fillna(worst).astype("int64")
-    rank_columns = [f"rank_{spec['name']}" for spec in metrics]
-    others = [c for c in frame.columns if c not in rank_columns]
-    position = others.index("status")
-    return frame[others[:position] + rank_columns + others[position:]]
+    columns = [
+        "run", "replicate", "seed", *(f"param_{name}" for name in swept), "params",
+        *names, *(f"rank_{name}" for name in requested), *_RUN_COLUMNS,
+    ]  # fmt: skip
+    types = {"run": "int64", "replicate": "int64", "seed": "int64", "params": "string",
+             **{name: "float64" for name in requested},
+             **{f"rank_{name}": "int64" for name in requested}, **_RUN_COLUMNS}  # fmt: skip
+    return ResultsTable(columns, rows, types)
 
 
 def best_parameters(
-    frame: pd.DataFrame, *, swept: list[str], metric: dict[str, str]
+    table: ResultsTable, *, swept: list[str], metric: dict[str, str]
 ) -> dict[str, Any] | None:
     """Parameters of the best grid point by `metric`, averaged over replicates.
 
     Replicates differ only in `seed`, so points are grouped by their other swept
     parameters; the seed is left out of the result unless the grid sweeps it alone.
+    Of points with the same mean, the first in grid order wins.
     """
     name = metric["name"]
-    if frame.empty or name not in frame:
+    if name not in table.columns:
         return None
-    scored = frame[(frame["status"] == "ok") & frame[name].notna()]
-    if scored.empty:
+    scored = [row for row in table.rows if row["status"] == "ok" and not _missing(row[name])]
+    if not scored:
         return None
-    replicated = "replicate" in scored and scored["replicate"].max() > 0
+    replicated = any(row["replicate"] > 0 for row in scored)
     keys = [f"param_{p}" for p in swept if not (replicated and p == "seed")]
+    pick = max if metric["goal"] == "max" else min
     if not keys:
-        best_value = scored[name].max() if metric["goal"] == "max" else scored[name].min()
-        return {"parameters": {}, name: float(best_value), "runs": int(len(scored))}
-    grouped = scored.groupby(
-        [scored[k].map(lambda v: json.dumps(v, sort_keys=True)) for k in keys], sort=False
-    )[name].agg(["mean", "count"])
-    best = grouped["mean"].idxmax() if metric["goal"] == "max" else grouped["mean"].idxmin()
-    best_key = best if isinstance(best, tuple) else (best,)
-    parameters = {
-        k.removeprefix("param_"): json.loads(v) for k, v in zip(keys, best_key, strict=True)
-    }
-    return {
-        "parameters": parameters,
-        name: float(grouped.loc[best, "mean"]),
-        "runs": int(grouped.loc[best, "count"]),
-    }
+        return {"parameters": {}, name: float(pick(row[name] for row in scored)),
+                "runs": len(scored)}  # fmt: skip
+    points: dict[str, list[float]] = {}
+    for row in scored:
+        point = json.dumps([row[k] for k in keys], sort_keys=True)
+        points.setdefault(point, []).append(row[name])
+    means = {point: statistics.fmean(values) for point, values in points.items()}
+    best = pick(means, key=means.__getitem__)
+    parameters = {k.removeprefix("param_"): v for k, v in zip(keys, json.loads(best), strict=True)}
+    return {"parameters": parameters, name: means[best], "runs": len(points[best])}
 
 
-def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object columns mixing types (a grid may sweep [1, "auto", None]) become JSON text."""
-    import pyarrow as pa
-
-    ready = frame.copy()
-    for column in ready.columns:
-        if ready[column].dtype != object:
-            continue
-        try:
-            pa.array(ready[column].tolist())
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            ready[column] = [
-                None if v is None else json.dumps(v, sort_keys=True) for v in ready[column]
-            ]
-    return ready
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _float_text(value: float) -> str:
-    return repr(float(value)) if not math.isnan(value) else ""
+def _cell_text(value: Any) -> str:
+    """A CSV cell: floats at full precision, missing values empty."""
+    if _missing(value):
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
 
 
-def write_results(frame: pd.DataFrame, out_dir: str | Path) -> tuple[Path, Path]:
+def write_csv(table: ResultsTable, path: Path) -> None:
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(table.columns)
+        for row in table.rows:
+            writer.writerow([_cell_text(row[name]) for name in table.columns])
+    tmp.replace(path)
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _parquet_column(name: str, values: list[Any], kind: str | None) -> Column:
+    """The column as Parquet stores it. Columns of no fixed kind (parameters, glued
+    values) take the kind all their values share; values mixing kinds (a grid may sweep
+    [1, "auto", None]), lists and mappings become JSON text."""
+    values = [None if _missing(v) else v for v in values]
+    present = [v for v in values if v is not None]
+    if kind is None:
+        if all(isinstance(v, bool) for v in present):
+            kind = "boolean"
+        elif all(isinstance(v, int) and not isinstance(v, bool) and v in _INT64
+                 for v in present):  # fmt: skip
+            kind = "int64"
+        elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+            kind, values = "double", [None if v is None else float(v) for v in values]
+        else:
+            if not all(isinstance(v, str) for v in present):
+                values = [None if v is None else json.dumps(v, sort_keys=True) for v in values]
+            kind = "string"
+    return Column(name, "double" if kind == "float64" else kind, values)
+
+
+def write_parquet(table: ResultsTable, path: Path) -> None:
+    from .. import __version__
+
+    columns = [
+        _parquet_column(name, table.column(name), table.types.get(name)) for name in table.columns
+    ]
+    tmp = path.with_suffix(".parquet.tmp")
+    tmp.write_bytes(parquet_bytes(columns, created_by=f"jupyter-env-manager {__version__}"))
+    tmp.replace(path)
+
+
+def write_results(table: ResultsTable, out_dir: str | Path) -> tuple[Path, Path]:
     """Write `results.csv` and `results.parquet` into `out_dir`; returns both paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     csv_path, parquet_path = out / RESULTS_CSV, out / RESULTS_PARQUET
-    as_text = frame.copy()
-    for column in as_text.columns:
-        if as_text[column].dtype == "float64":
-            as_text[column] = as_text[column].map(_float_text)
-    tmp_csv = csv_path.with_suffix(".csv.tmp")
-    as_text.to_csv(tmp_csv, index=False)
-    tmp_csv.replace(csv_path)
-    tmp_parquet = parquet_path.with_suffix(".parquet.tmp")
-    _parquet_ready(frame).to_parquet(tmp_parquet, index=False)
-    tmp_parquet.replace(parquet_path)
+    write_csv(table, csv_path)
+    write_parquet(table, parquet_path)
     return csv_path, parquet_path

@@ -36,7 +36,6 @@ import asyncio
 import json
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -49,7 +48,7 @@ from .notebook import notebook_hash as compute_notebook_hash
 from .notebook import read_notebook
 from .plan import GridPlan
 from .provision import ProvisionRequest
-from .results import best_parameters, import_table_libraries, results_frame, write_results
+from .results import ResultsTable, best_parameters, results_table, write_results
 from .store import FINAL_STATUSES, GridStore
 from .warm_cluster import Lease, WarmCluster, start_local_cluster
 from .worker import RunRequest, begin_grid, cancel_grid, close_pool, event_topic, run_point
@@ -440,7 +439,6 @@ class GridSearch:
                 # No cluster, so no `_shutdown`: end what the early start began here.
                 await asyncio.to_thread(close_pool, self.grid_id)
                 raise
-            threading.Thread(target=import_table_libraries, daemon=True).start()
             self._client = client
             topic = event_topic(self.grid_id)
             try:
@@ -513,19 +511,23 @@ class GridSearch:
                 if cluster is not None:
                     await cluster.close()
 
-    def results(self) -> Any:
-        """The results table (a pandas DataFrame) as recorded right now."""
+    def results_table(self) -> ResultsTable:
+        """The results table as recorded right now."""
         plan = self.plan
-        return results_frame(
+        return results_table(
             self.store.runs(self.grid_id), swept=plan["swept"], metrics=plan["metrics"]
         )
 
+    def results(self) -> Any:
+        """The results table as a pandas DataFrame."""
+        return self.results_table().to_frame()
+
     def _summarize(self, wall_time: float) -> GridSummary:
         plan = self.plan
-        frame = self.results()
-        csv_path, parquet_path = write_results(frame, self.out_dir)
+        table = self.results_table()
+        csv_path, parquet_path = write_results(table, self.out_dir)
         best = (
-            best_parameters(frame, swept=plan["swept"], metric=plan["metrics"][0])
+            best_parameters(table, swept=plan["swept"], metric=plan["metrics"][0])
             if plan["metrics"]
             else None
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import threading
 import time
@@ -25,7 +24,7 @@ from .errors import GridNotFound
 from .kernels import kernel_config_of
 from .notebook import inspect_notebook
 from .plan import plan_grid
-from .results import best_parameters
+from .results import best_parameters, write_csv
 from .runner import GridEvent, GridSearch
 from .store import GridStore
 from .warm_cluster import DEFAULT_IDLE_TIMEOUT, WarmCluster
@@ -184,14 +183,14 @@ class GridService:
             active=grid_id in self._tasks,
         )
         if with_results:
-            frame = search.results()
-            records = json.loads(frame.to_json(orient="records"))
+            table = search.results_table()
+            records = table.records()
             for record in records:
                 if record.get("output_notebook"):
                     record["output_notebook"] = self._shown(Path(record["output_notebook"]))
             status["results"] = records
             status["best"] = (
-                best_parameters(frame, swept=plan["swept"], metric=plan["metrics"][0])
+                best_parameters(table, swept=plan["swept"], metric=plan["metrics"][0])
                 if plan["metrics"]
                 else None
             )
@@ -213,7 +212,7 @@ class GridService:
         search = self._search(grid_id)
         path = search.out_dir / "results.csv"
         if not path.is_file():
-            search.results().to_csv(path, index=False)
+            write_csv(search.results_table(), path)
         return path.name, path.read_bytes()
 
     # -- running --------------------------------------------------------------

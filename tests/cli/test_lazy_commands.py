@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,38 @@ def test_the_cli_process_skips_only_the_iri_grammar_and_still_validates_notebook
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-2:] == ["still validates", "grammar None"]
+
+
+def test_a_grid_writes_its_tables_without_importing_pandas_or_pyarrow(tmp_path):
+    notebook = tmp_path / "nb.ipynb"
+    cells = [
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "x = 0",
+         "outputs": [], "execution_count": None, "id": "p"},
+        {"cell_type": "code", "metadata": {}, "source": "y = x * 2", "outputs": [],
+         "execution_count": None, "id": "w"},
+    ]  # fmt: skip
+    notebook.write_text(json.dumps({
+        "cells": cells, "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "language": "python",
+                                    "display_name": "Python 3"}},
+    }))  # fmt: skip
+    probe = (
+        "import sys\n"
+        "from jupyter_env_manager.cli import main\n"
+        f"code = main(['grid', {str(notebook)!r}, '-p', 'x=1,2', '--metric', 'y', "
+        f"'--workers', '1', '--out', {str(tmp_path / 'out')!r}])\n"
+        "print(code, [m for m in ('pandas', 'pyarrow') if m in sys.modules])\n"
+    )
+    env = {"HOME": str(tmp_path), "PATH": str(Path(sys.executable).parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "0 []"
+    assert "best (y, max): 4.0 with x=2" in done.stdout
+    # What it wrote is what pandas reads.
+    import pandas as pd
+
+    frame = pd.read_parquet(tmp_path / "out" / "results.parquet")
+    assert list(frame["y"]) == [2.0, 4.0] and list(frame["rank_y"]) == [2, 1]
+    assert list(pd.read_csv(tmp_path / "out" / "results.csv")["param_x"]) == [1, 2]
