@@ -84,18 +84,32 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _skip_iri_grammar() -> None:
-    """jsonschema (through nbformat) imports `rfc3987_syntax` to check the "iri" string
-    format, and that module builds a Lark grammar at import: 1.3 s on a quiet core
-    here, several on a busy one, most of a grid's start. No command of this CLI
-    validates IRIs (notebook schemas have none), so this process does without that
-    one format check; kernels and servers are other processes and keep it."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+#: Optional libraries jsonschema imports at start to check string formats ("iri",
+#: "duration", "uri", "date-time", "color", "uri-template", "hostname").
+#: `rfc3987_syntax` builds a Lark grammar at import: 1.3 s on a quiet core here,
+#: several on a busy one, most of a grid's start; the others (arrow through
+#: isoduration among them) another 35 ms. No command of this CLI validates such
+#: formats (notebook schemas use none), so this process goes without those checks;
+#: kernels and servers are other processes and keep them.
+FORMAT_CHECKER_MODULES = (
+    "rfc3987_syntax",
+    "isoduration",
+    "rfc3986_validator",
+    "rfc3339_validator",
+    "webcolors",
+    "uri_template",
+    "fqdn",
+)
+
+
+def _skip_format_checkers() -> None:
+    for name in FORMAT_CHECKER_MODULES:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    _skip_iri_grammar()
+    _skip_format_checkers()
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

@@ -4,10 +4,10 @@ Rows are runs in grid order. Columns: `run`, `replicate`, `seed`, `param_<name>`
 for every swept parameter, `params` (the full parameter set as JSON), one column
 per metric named as the metric (requested metrics first, then other glued values),
 `rank_<metric>` for each requested metric (1 = best by its goal, ties share the
-lowest rank like scikit-learn's `rankdata(method="min")`; runs without a value
-rank after every scored run, as scikit-learn ranks failed fits), then `status`, `error`, `duration`, `started`, `ended`,
-`output_notebook`, `attempts`, `worker`, `kernel_name`, `notebook_hash`,
-`fingerprint`.
+lowest rank like scikit-learn's `rankdata(method="min")`; runs without a value rank
+after every scored run, as scikit-learn ranks failed fits), then `status`, `error`,
+`duration`, `started`, `ended`, `output_notebook`, `attempts`, `worker`,
+`kernel_name`, `notebook_hash`, `fingerprint`.
 
 The table is plain Python, and so are the CSV, the Parquet file (`parquet_file.py`),
 the best parameters and the JSON records a server sends: a grid from the CLI never

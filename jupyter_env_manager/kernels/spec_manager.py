@@ -22,7 +22,8 @@ from typing import Any
 
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.provisioning import KernelProvisionerFactory
-from traitlets import Bool, List, TraitError, Unicode, validate
+from jupyter_core.paths import jupyter_path
+from traitlets import Bool, List, TraitError, Unicode, default, validate
 
 from ..core import discovery
 from ..core.models import Environment
@@ -126,6 +127,15 @@ class EnvKernelSpecManager(KernelSpecManager):
         "conda executable, CONDA_EXE, MAMBA_ROOT_PREFIX, conda or mamba on PATH); "
         "empty string: no base environment.",
     ).tag(config=True)
+
+    @default("kernel_dirs")
+    def _kernel_dirs_default(self) -> list[str]:
+        # jupyter_client's default imports all of IPython (20 ms, a CLI grid's and a
+        # server's start pay it) to name one legacy folder: IPython's own directory.
+        ipython_dir = os.environ.get("IPYTHONDIR") or os.path.join(
+            os.path.expanduser("~"), ".ipython"
+        )
+        return [*jupyter_path("kernels"), os.path.join(ipython_dir, "kernels")]
 
     @validate("include_envs", "exclude_envs")
     def _valid_regex(self, proposal: Any) -> str:

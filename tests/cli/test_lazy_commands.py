@@ -62,7 +62,7 @@ def test_list_does_not_load_the_grid_or_notebook_machinery(tmp_path):
     assert done.stdout.strip().splitlines()[-1] == "0 []"
 
 
-def test_the_cli_process_skips_only_the_iri_grammar_and_still_validates_notebooks(tmp_path):
+def test_the_cli_process_skips_only_format_checkers_and_still_validates_notebooks(tmp_path):
     probe = (
         "import sys\n"
         "from jupyter_env_manager.cli import main\n"
@@ -75,14 +75,19 @@ def test_the_cli_process_skips_only_the_iri_grammar_and_still_validates_notebook
         "    nbformat.validate(nb)\n"
         "except nbformat.ValidationError:\n"
         "    print('still validates')\n"
-        "print('grammar', sys.modules.get('rfc3987_syntax', 'absent'))\n"
+        "from jupyter_env_manager.cli.main import FORMAT_CHECKER_MODULES as skipped\n"
+        "print('skipped', [sys.modules.get(m, 'absent') for m in skipped])\n"
+        "print('loaded', [m for m in ('jsonschema', 'idna', 'jsonpointer') if m in sys.modules])\n"
     )
     env = {"HOME": str(tmp_path), "PATH": str(Path(sys.executable).parent)}
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-2:] == ["still validates", "grammar None"]
+    lines = done.stdout.strip().splitlines()[-3:]
+    assert lines[0] == "still validates"
+    assert lines[1] == f"skipped {[None] * len(cli_main.FORMAT_CHECKER_MODULES)}"
+    assert lines[2] == "loaded ['jsonschema', 'idna', 'jsonpointer']"
 
 
 def test_a_grid_writes_its_tables_without_importing_pandas_or_pyarrow(tmp_path):

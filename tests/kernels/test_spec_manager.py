@@ -315,3 +315,22 @@ def test_a_change_to_one_env_rebuilds_that_env_and_keeps_the_others(tree):
     bare = fake_venv(tree["venvs"] / "late")
     (bare / "bin" / "python").unlink()
     assert ksm.get_kernel_spec("venv-late-py").argv[0] == str(bare / "bin" / "python")
+
+
+def test_plain_kernels_are_found_where_jupyter_client_looks(tree, tmp_path, monkeypatch):
+    # Same folders as jupyter_client's default, IPython's legacy one included, without
+    # importing IPython; a kernel in that legacy folder is listed.
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    assert manager(tree).kernel_dirs == KernelSpecManager().kernel_dirs
+    legacy = tmp_path / "ipython" / "kernels" / "legacy"
+    legacy.mkdir(parents=True)
+    (legacy / "kernel.json").write_text(json.dumps(PYTHON_SPEC), encoding="utf-8")
+    assert "legacy" in manager(tree).find_kernel_specs()
+    monkeypatch.delenv("IPYTHONDIR")
+    # (Where HOME cannot be written, IPython names a new temporary folder instead: no
+    # kernels either way.)
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert manager(tree).kernel_dirs == KernelSpecManager().kernel_dirs
