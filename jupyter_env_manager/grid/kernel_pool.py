@@ -36,7 +36,13 @@ import zmq.asyncio
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
-from ..kernels.forking import ForkedKernelProcess, ForkingSpecManager, close_templates
+from ..kernels.forking import PROVISIONER_NAME as FORKING_PROVISIONER
+from ..kernels.forking import (
+    ForkedKernelProcess,
+    ForkingSpecManager,
+    close_templates,
+    split_kernel_command,
+)
 from .errors import KernelNotFound
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,19 @@ _RECONNECT_MAX_MS = 200
 
 #: (kernel name, working directory, fork from a template)
 PoolKey = tuple[str, str, bool]
+
+
+def _launch_arguments(km: AsyncKernelManager) -> list[str]:
+    """Launched ipykernels keep no IPython history on disk, as forked ones do (the
+    template sees to those, see kernels/fork_template.py): a grid's runs are not the
+    user's session."""
+    spec = km.kernel_spec
+    if spec is None or split_kernel_command(spec.argv) is None:
+        return []
+    provisioner = spec.metadata.get("kernel_provisioner") or {}
+    if provisioner.get("provisioner_name") == FORKING_PROVISIONER:
+        return []
+    return ["--HistoryManager.enabled=False"]
 
 
 class KernelStartFailed(RuntimeError):
@@ -302,7 +321,12 @@ class KernelPool:
         )
         started = time.monotonic()
         # The kernel's own stderr only carries startup warnings; run output goes over iopub.
-        await km.start_kernel(cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        await km.start_kernel(
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            extra_arguments=_launch_arguments(km),
+        )
         # The pool's context (a client's own would start an I/O thread per kernel and
         # ignore the reconnect settings); no heartbeat thread per kernel (liveness is
         # the process's, through the manager) and no stdin, as nbclient runs kernels:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
 
 from jupyter_env_manager.grid.kernel_pool import KernelPool, PooledKernel, shell_reply
 from jupyter_env_manager.kernels import forking
@@ -332,8 +333,9 @@ async def test_forked_kernels_leave_the_ipython_history_alone(
     kernel_dirs: KernelDirs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv_extra
 ) -> None:
     """Grid kernels write no session into the profile's history database (through the
-    template's loaded config, and through a command line it could not load ahead),
-    while the run's own input history works; a launched kernel still records."""
+    template's loaded config, through a command line it could not load ahead, and
+    launched without a template), while the run's own input history works; a kernel
+    of the same spec started outside a grid still records."""
     ipython_dir = tmp_path / "ipython"
     monkeypatch.setenv("IPYTHONDIR", str(ipython_dir))
     plain_kernelspec(tmp_path / "data", "plain", sys.executable, *argv_extra)
@@ -346,17 +348,27 @@ async def test_forked_kernels_leave_the_ipython_history_alone(
             await evaluate(kernel, "a = 1\nb = 2", {"inputs": "In[-1]", "n": "len(In)"})
             for kernel in forked
         ]
-        recorded_by_forks = history.exists()
         launched = await pool.acquire("plain", str(tmp_path), fork=False)
-        await evaluate(launched, "a = 1", {})
+        seen.append(await evaluate(launched, "a = 1\nb = 2", {"inputs": "In[-1]", "n": "len(In)"}))
         pool.release(launched)
     finally:
         for kernel in forked:
             pool.release(kernel)
         await pool.close()
     assert all(s["inputs"] == "a = 1\nb = 2" and s["n"] >= 2 for s in seen)
-    assert not recorded_by_forks
-    assert history.exists()  # the launched kernel opened it, as any kernel does
+    assert not history.exists()
+    # The same kernel as a user's notebook starts it.
+    km = AsyncKernelManager(kernel_name="plain")
+    await km.start_kernel()
+    try:
+        kc = km.client()
+        kc.start_channels()
+        await kc.wait_for_ready(timeout=60)
+        await kc.execute_interactive("a = 1", timeout=60)
+        kc.stop_channels()
+    finally:
+        await km.shutdown_kernel(now=True)
+    assert history.exists()
 
 
 async def test_a_forked_kernel_that_dies_is_seen_dead(
