@@ -17,9 +17,12 @@ is unsafe); the caller then launches kernels the ordinary way.
 The template also does, once, what every kernel would do alike before its first
 message: it loads the kernel application's configuration (profile, config files)
 when the kernel command line is the usual `-f <connection file>` and ipykernel is a
-version whose `initialize()` it knows (6 and 7), and it fills the caches a first
-cell fills (tokenize's regular expressions). A kernel then only binds its sockets,
-starts its threads and builds its shell. Config files therefore run in the template,
+version whose `initialize()` it knows (6 and 7); on ipykernel 7 with the stock
+kernel and shell classes it also builds the IPython shell (`_build_shell`), which
+each kernel adopts with its own kernel object, working directory and streams
+(`_adopt_shell`); and it fills the caches a first cell fills (tokenize's regular
+expressions). A kernel then only binds its sockets, starts its threads and builds
+its kernel object. Config files therefore run in the template,
 with the template's working directory (the home folder), not the notebook's. The
 ready message lists the config files it read or looked for, with their modification
 times, so the owner replaces a template whose configuration changed.
@@ -85,7 +88,7 @@ def _exit_code(status):
     return os.WEXITSTATUS(status)
 
 
-def _run_kernel(module, request, set_by_imports, configured):
+def _run_kernel(module, request, set_by_imports, configured, shell_built):
     """In the forked child: become the kernel that `python -m module argv...` would be."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.setsid()
@@ -103,8 +106,12 @@ def _run_kernel(module, request, set_by_imports, configured):
     code = 0
     try:
         if configured is not None and len(argv) == 2 and argv[0] == "-f":
-            _start_configured(configured, argv)
+            _start_configured(configured, argv, shell_built)
         else:
+            if shell_built:
+                from ipykernel.zmqshell import ZMQInteractiveShell
+
+                ZMQInteractiveShell.clear_instance()  # built for the configured start
             # The trait's default read JPY_PARENT_PID when the template imported
             # kernelapp, before there was a parent to watch: pass it explicitly.
             module.IPKernelApp.launch_instance(argv=[*argv, NO_HISTORY], parent_handle=os.getppid())
@@ -144,13 +151,86 @@ def _configure(module):
     return app
 
 
-def _start_configured(app, argv):
+def _build_shell(app):
+    """The kernel's IPython shell, built ahead (True), when the configuration asks for
+    nothing that building it inside the kernel could give differently: the stock
+    kernel, shell and compiler classes, no user namespace, no configuration nested
+    under the kernel's classes. `IPythonKernel` takes the shell singleton as it finds
+    it; `_adopt_shell` then gives it what only the kernel knows."""
+    import ipykernel
+    from ipykernel.compiler import XCachingCompiler
+    from ipykernel.ipkernel import IPythonKernel
+    from ipykernel.zmqshell import ZMQInteractiveShell
+    from traitlets.config import Config
+
+    if tuple(getattr(ipykernel, "version_info", ()))[:1] != (7,):
+        return False
+    if app.kernel_class is not IPythonKernel or app.user_ns is not None:
+        return False
+    traits = IPythonKernel.class_traits()
+    if (
+        traits["shell_class"].default_value is not ZMQInteractiveShell
+        or traits["compiler_class"].default_value is not XCachingCompiler
+    ):
+        return False
+    for section in ("IPythonKernel", "Kernel"):
+        settings = app.config.get(section, {})
+        if "shell_class" in settings or "compiler_class" in settings:
+            return False
+        if any(isinstance(value, Config) for value in settings.values()):
+            return False
+    streams = sys.stdin, sys.stdout, sys.stderr
+    # Our stdin and stdout are the protocol's: the shell must not keep them.
+    sys.stdin = sys.stdout = sys.stderr = open(os.devnull, "r+")
+    try:
+        ZMQInteractiveShell.instance(
+            parent=app,
+            profile_dir=app.profile_dir,
+            user_module=None,
+            user_ns=None,
+            kernel=None,
+            compiler_class=XCachingCompiler,
+        )
+    except BaseException:  # noqa: BLE001 - each kernel then builds its own
+        ZMQInteractiveShell.clear_instance()
+        return False
+    finally:
+        sys.stdin.close()
+        sys.stdin, sys.stdout, sys.stderr = streams
+    return True
+
+
+def _adopt_shell(app):
+    """In the kernel, before `init_shell`: the pre-built shell learns its kernel and
+    the kernel's working directory and streams, as if the kernel had built it."""
+    from pathlib import Path
+
+    shell = app.kernel.shell
+    shell.kernel = app.kernel
+    shell.parent = app.kernel
+    shell.starting_dir = os.getcwd()
+    shell.history_manager.dir_hist[:] = [Path.cwd()]
+    shell._orig_sys_module_state.update(
+        stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr, excepthook=sys.excepthook
+    )
+    shell.init_encoding()
+
+
+def _start_configured(app, argv, shell_built):
     """`launch_instance()` for the configured app: the rest of `initialize()`, then start."""
     from IPython.core.application import BaseIPythonApplication
 
     app.argv = argv
     app.connection_file = argv[1]
     app.parent_handle = os.getppid()
+    if shell_built:
+        init_shell = app.init_shell
+
+        def adopt_then_init_shell():
+            _adopt_shell(app)
+            init_shell()
+
+        app.init_shell = adopt_then_init_shell
     loaded = BaseIPythonApplication.initialize
     BaseIPythonApplication.initialize = lambda self, argv=None: None
     try:
@@ -209,8 +289,11 @@ def main():
         if name == "ipykernel.kernelapp":
             module = loaded
     configured = None
+    shell_built = False
     if module is not None:
         configured = _configure(module)
+        if configured is not None:
+            shell_built = _build_shell(configured)
         _warm_caches()
     if module is None:
         reason = "ipykernel is not importable"
@@ -253,7 +336,7 @@ def main():
             continue
         if pid == 0:
             try:
-                _run_kernel(module, request, set_by_imports, configured)
+                _run_kernel(module, request, set_by_imports, configured, shell_built)
             finally:
                 os._exit(1)
         _reply({"pid": pid})

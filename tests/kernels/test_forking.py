@@ -45,6 +45,19 @@ PROBE = {
     "environ": "{k: v for k, v in __import__('os').environ.items() if k != 'JPY_PARENT_PID'}",
     "name": "__name__",
     "ppid": "__import__('os').getppid()",
+    # The IPython shell (the template may build it ahead): its directories, kernel,
+    # streams and namespaces.
+    "dh": "[str(p) for p in _dh]",
+    "starting_dir": "get_ipython().starting_dir",
+    "shell_links": "(get_ipython().kernel.shell is get_ipython(), get_ipython().parent is "
+    "get_ipython().kernel, get_ipython().display_pub.session is get_ipython().kernel.session)",
+    "streams": "[type(s).__name__ for s in (__import__('sys').stdout, __import__('sys').stderr, "
+    "get_ipython()._orig_sys_module_state['stdout'], "
+    "get_ipython()._orig_sys_module_state['stderr'])]",
+    "main": "__import__('sys').modules['__main__'] is get_ipython().user_module",
+    "encoding": "get_ipython().stdin_encoding",
+    "hidden": "sorted(get_ipython().user_ns_hidden)",
+    "magics": "sorted(get_ipython().magics_manager.magics['line'])",
 }
 
 
@@ -78,10 +91,12 @@ async def test_forked_kernel_sees_what_a_launched_kernel_sees(
     launched = await pool.acquire(name, str(tmp_path), fork=False)
     forked = await pool.acquire(name, str(tmp_path))
     try:
-        seen_launched = await evaluate(launched, "", PROBE)
-        seen_forked = await evaluate(
-            forked, "import helper_module", {**PROBE, "helper": "helper_module.VALUE + 1"}
-        )
+        seen_launched, seen_forked = [
+            await evaluate(
+                kernel, "import helper_module", {**PROBE, "helper": "helper_module.VALUE + 1"}
+            )
+            for kernel in (launched, forked)
+        ]
     finally:
         pool.release(launched)
         pool.release(forked)
@@ -89,8 +104,11 @@ async def test_forked_kernel_sees_what_a_launched_kernel_sees(
     # The forked kernel really is a template's child, not a process we launched.
     assert seen_launched["ppid"] == os.getpid()
     assert seen_forked["ppid"] not in (os.getpid(), forked.pid)
-    for key in ("executable", "prefix", "path", "cwd", "environ", "name"):
+    for key in set(PROBE) - {"ppid"}:
         assert seen_forked[key] == seen_launched[key], key
+    assert seen_forked["dh"] == [str(tmp_path)] and seen_forked["starting_dir"] == str(tmp_path)
+    assert seen_forked["shell_links"] == (True, True, True)
+    assert seen_forked["streams"] == ["OutStream"] * 4
     assert seen_forked["prefix"] == str(conda_env.prefix)
     assert seen_forked["cwd"] == str(tmp_path)
     # Activation ran: the conda variables and the env's activate.d script.
