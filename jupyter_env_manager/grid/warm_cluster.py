@@ -38,6 +38,11 @@ LOCAL_CLUSTER_CONFIG = {
     # tenth of a grid's start, for an HTTP server nobody is told about.
     "distributed.scheduler.http.routes": [],
     "distributed.worker.http.routes": [],
+    # Host-wide disk counters every half second, and GIL contention sampled every
+    # millisecond where gilknocker is installed: dashboard figures, in the grid's own
+    # process.
+    "distributed.admin.system-monitor.disk": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
 }
 #: The scheduler serves HTTP even without a dashboard, by default on 8787 (or the
 #: next free port): on a port the system picks instead, bound to loopback only.
