@@ -15,6 +15,16 @@ cli_main = importlib.import_module("jupyter_env_manager.cli.main")
 JUPYTER = str(Path(sys.executable).with_name("jupyter"))
 
 
+def _probe(code: str, home: Path) -> list[str]:
+    """What `code` printed in a clean interpreter with an empty HOME (it must succeed)."""
+    env = {"HOME": str(home), "PATH": str(Path(sys.executable).parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=home
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()
+
+
 def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -54,12 +64,7 @@ def test_list_does_not_load_the_grid_or_notebook_machinery(tmp_path):
         "'jupyter_env_manager.notebooks', 'nbformat', 'distributed', 'dask'))]\n"
         "print(code, loaded)\n"
     )
-    env = {"HOME": str(tmp_path), "PATH": str(Path(sys.executable).parent)}
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "0 []"
+    assert _probe(probe, tmp_path)[-1] == "0 []"
 
 
 def test_the_cli_process_skips_only_format_checkers_and_still_validates_notebooks(tmp_path):
@@ -79,12 +84,7 @@ def test_the_cli_process_skips_only_format_checkers_and_still_validates_notebook
         "print('skipped', [sys.modules.get(m, 'absent') for m in skipped])\n"
         "print('loaded', [m for m in ('jsonschema', 'idna', 'jsonpointer') if m in sys.modules])\n"
     )
-    env = {"HOME": str(tmp_path), "PATH": str(Path(sys.executable).parent)}
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path
-    )
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.strip().splitlines()[-3:]
+    lines = _probe(probe, tmp_path)[-3:]
     assert lines[0] == "still validates"
     assert lines[1] == f"skipped {[None] * len(cli_main.FORMAT_CHECKER_MODULES)}"
     assert lines[2] == "loaded ['jsonschema', 'idna', 'jsonpointer']"
@@ -110,13 +110,9 @@ def test_a_grid_writes_its_tables_without_importing_pandas_or_pyarrow(tmp_path):
         f"'--workers', '1', '--out', {str(tmp_path / 'out')!r}])\n"
         "print(code, [m for m in ('pandas', 'pyarrow') if m in sys.modules])\n"
     )
-    env = {"HOME": str(tmp_path), "PATH": str(Path(sys.executable).parent)}
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "0 []"
-    assert "best (y, max): 4.0 with x=2" in done.stdout
+    printed = _probe(probe, tmp_path)
+    assert printed[-1] == "0 []"
+    assert "best (y, max): 4.0 with x=2" in printed
     # What it wrote is what pandas reads.
     import pandas as pd
 
