@@ -94,19 +94,12 @@ class ResultsTable:
     #: values that are no requested metric) take what their values are.
     types: dict[str, str]
 
-    @property
-    def empty(self) -> bool:
-        return not self.rows
-
     def column(self, name: str) -> list[Any]:
         return [row[name] for row in self.rows]
 
     def records(self) -> list[dict[str, Any]]:
         """Rows for JSON: NaN becomes null."""
-        return [
-            {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
-            for row in self.rows
-        ]
+        return [{k: None if _missing(v) else v for k, v in row.items()} for row in self.rows]
 
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd
