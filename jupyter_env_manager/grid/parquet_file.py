@@ -84,9 +84,8 @@ class _Struct:
         return self
 
     def string(self, field_id: int, value: str) -> _Struct:
-        data = value.encode("utf-8")
         self._header(field_id, _T_BINARY)
-        self._out += _varint(len(data)) + data
+        self._out += _string_item(value)
         return self
 
     def struct(self, field_id: int, value: _Struct) -> _Struct:

@@ -37,13 +37,13 @@ if TYPE_CHECKING:
 RESULTS_CSV = "results.csv"
 RESULTS_PARQUET = "results.parquet"
 
-#: Columns after the ranks, and the Arrow type of those with a fixed one.
+#: Columns after the ranks, and the Parquet kind of those with a fixed one.
 _RUN_COLUMNS = {
     "status": "string",
     "error": "string",
-    "duration": "float64",
-    "started": "float64",
-    "ended": "float64",
+    "duration": "double",
+    "started": "double",
+    "ended": "double",
     "output_notebook": "string",
     "attempts": "int64",
     "worker": "string",
@@ -90,7 +90,7 @@ class ResultsTable:
     columns: list[str]
     #: One dict per run, in grid order, keyed by every column.
     rows: list[dict[str, Any]]
-    #: Arrow type of each column with a fixed one; the others (parameters, glued
+    #: Parquet kind of each column with a fixed one; the others (parameters, glued
     #: values that are no requested metric) take what their values are.
     types: dict[str, str]
 
@@ -153,7 +153,7 @@ def results_table(
         *names, *(f"rank_{name}" for name in requested), *_RUN_COLUMNS,
     ]  # fmt: skip
     types = {"run": "int64", "replicate": "int64", "seed": "int64", "params": "string",
-             **{name: "float64" for name in requested},
+             **{name: "double" for name in requested},
              **{f"rank_{name}": "int64" for name in requested}, **_RUN_COLUMNS}  # fmt: skip
     return ResultsTable(columns, rows, types)
 
@@ -233,7 +233,7 @@ def _parquet_column(name: str, values: list[Any], kind: str | None) -> Column:
             if not all(isinstance(v, str) for v in present):
                 values = [None if v is None else json.dumps(v, sort_keys=True) for v in values]
             kind = "string"
-    return Column(name, "double" if kind == "float64" else kind, values)
+    return Column(name, kind, values)
 
 
 def write_parquet(table: ResultsTable, path: Path) -> None:
