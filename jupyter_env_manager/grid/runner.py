@@ -50,7 +50,13 @@ from .plan import GridPlan
 from .provision import ProvisionRequest
 from .results import ResultsTable, best_parameters, results_table, write_results
 from .store import FINAL_STATUSES, GridStore
-from .warm_cluster import Lease, WarmCluster, start_local_cluster
+from .warm_cluster import (
+    Lease,
+    WarmCluster,
+    close_cluster,
+    drop_closed_comm_notices,
+    start_local_cluster,
+)
 from .worker import RunRequest, begin_grid, cancel_grid, close_pool, event_topic, run_point
 
 if TYPE_CHECKING:
@@ -264,6 +270,7 @@ class GridSearch:
     async def _start_client(self, n_runs: int) -> tuple[Any, Any]:
         from distributed import Client
 
+        drop_closed_comm_notices()
         if self.scheduler_address:
             client = await Client(self.scheduler_address, asynchronous=True)
             return client, None
@@ -507,9 +514,7 @@ class GridSearch:
             if lease is not None and self.warm_cluster is not None:
                 await self.warm_cluster.give_back(lease)
             else:
-                await client.close()
-                if cluster is not None:
-                    await cluster.close()
+                await close_cluster(client, cluster, pools=False)
 
     def results_table(self) -> ResultsTable:
         """The results table as recorded right now."""

@@ -68,15 +68,37 @@ async def start_local_cluster(n_workers: int, processes: bool) -> tuple[Any, Any
     return client, cluster
 
 
-async def close_cluster(client: Any, cluster: Any, *, pools: bool) -> None:
-    """Close a cluster; `pools`: first its workers' kept spares and templates."""
+async def close_cluster(client: Any, cluster: Any | None, *, pools: bool) -> None:
+    """Close a client and its local cluster, if any; `pools`: first its workers' kept
+    spares and templates."""
     if pools:
         try:
             await client.run(close_pool, None, on_error="return")
         except Exception as error:  # noqa: BLE001 - closing must finish regardless
             log.debug("closing kernel pools failed: %s", error)
     await client.close()
-    await cluster.close()
+    if cluster is not None:
+        await cluster.close()
+
+
+class _ClosedCommNotice(logging.Filter):
+    """Drops distributed's "Batched Comm Closed" notice.
+
+    A send still queued when the cluster closes fails once the loop runs it, often
+    after the grid has returned; distributed then logs the closed connection at INFO
+    with a traceback, which its own console handler prints under a finished grid's
+    progress as if the grid had failed. Lost workers are reported by the grid itself.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Batched Comm Closed")
+
+
+_CLOSED_COMM_NOTICE = _ClosedCommNotice()
+
+
+def drop_closed_comm_notices() -> None:
+    logging.getLogger("distributed.batched").addFilter(_CLOSED_COMM_NOTICE)
 
 
 @dataclass

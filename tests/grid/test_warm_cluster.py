@@ -4,6 +4,7 @@ has been idle for its timeout; every run still gets a kernel no other run touche
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from pathlib import Path
 
@@ -79,3 +80,30 @@ async def test_an_idle_kept_cluster_closes_with_its_templates(make_notebook, tmp
         await warm.close()
     for pid in templates:
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+
+
+async def test_a_closed_cluster_prints_no_closed_connection_traceback(
+    make_notebook, tmp_path: Path
+):
+    # A send still queued at close fails after the grid returned; distributed logs it
+    # with a traceback that its console handler printed under the grid's progress.
+    notebook = make_notebook("x = 0", PROBE)
+    warm = WarmCluster(idle_timeout=60)
+    try:
+        await run_grid(notebook, tmp_path / "only", warm, [])
+    finally:
+        await warm.close()
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    batched = logging.getLogger("distributed.batched")
+    batched.addHandler(handler)
+    try:
+        try:
+            raise ConnectionError("closed")
+        except ConnectionError:
+            batched.info("Batched Comm Closed %r", "<InProc (closed)>", exc_info=True)
+        batched.error("Error in batched write")
+    finally:
+        batched.removeHandler(handler)
+    assert seen == ["Error in batched write"]
