@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..notebooks.pin import GRID_PIN_FILE, with_pin
+from .distributed_import import import_distributed
 from .errors import InvalidGrid
 from .notebook import notebook_hash as compute_notebook_hash
 from .notebook import read_notebook
@@ -50,13 +51,7 @@ from .plan import GridPlan
 from .provision import ProvisionRequest
 from .results import ResultsTable, best_parameters, results_table, write_results
 from .store import FINAL_STATUSES, GridStore
-from .warm_cluster import (
-    Lease,
-    WarmCluster,
-    close_cluster,
-    drop_closed_comm_notices,
-    start_local_cluster,
-)
+from .warm_cluster import Lease, WarmCluster, close_cluster, start_local_cluster
 from .worker import RunRequest, begin_grid, cancel_grid, close_pool, event_topic, run_point
 
 if TYPE_CHECKING:
@@ -268,9 +263,9 @@ class GridSearch:
         )
 
     async def _start_client(self, n_runs: int) -> tuple[Any, Any]:
+        import_distributed()
         from distributed import Client
 
-        drop_closed_comm_notices()
         if self.scheduler_address:
             client = await Client(self.scheduler_address, asynchronous=True)
             return client, None

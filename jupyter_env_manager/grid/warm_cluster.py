@@ -81,26 +81,6 @@ async def close_cluster(client: Any, cluster: Any | None, *, pools: bool) -> Non
         await cluster.close()
 
 
-class _ClosedCommNotice(logging.Filter):
-    """Drops distributed's "Batched Comm Closed" notice.
-
-    A send still queued when the cluster closes fails once the loop runs it, often
-    after the grid has returned; distributed then logs the closed connection at INFO
-    with a traceback, which its own console handler prints under a finished grid's
-    progress as if the grid had failed. Lost workers are reported by the grid itself.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Batched Comm Closed")
-
-
-_CLOSED_COMM_NOTICE = _ClosedCommNotice()
-
-
-def drop_closed_comm_notices() -> None:
-    logging.getLogger("distributed.batched").addFilter(_CLOSED_COMM_NOTICE)
-
-
 @dataclass
 class Lease:
     client: Any

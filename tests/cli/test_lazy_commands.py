@@ -90,7 +90,7 @@ def test_the_cli_process_skips_only_format_checkers_and_still_validates_notebook
     assert lines[2] == "loaded ['jsonschema', 'idna', 'jsonpointer']"
 
 
-def test_a_grid_writes_its_tables_without_importing_pandas_or_pyarrow(tmp_path):
+def test_a_grid_runs_and_writes_its_tables_without_importing_numpy_pandas_or_pyarrow(tmp_path):
     notebook = tmp_path / "nb.ipynb"
     cells = [
         {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "x = 0",
@@ -108,7 +108,7 @@ def test_a_grid_writes_its_tables_without_importing_pandas_or_pyarrow(tmp_path):
         "from jupyter_env_manager.cli import main\n"
         f"code = main(['grid', {str(notebook)!r}, '-p', 'x=1,2', '--metric', 'y', "
         f"'--workers', '1', '--out', {str(tmp_path / 'out')!r}])\n"
-        "print(code, [m for m in ('pandas', 'pyarrow') if m in sys.modules])\n"
+        "print(code, [m for m in ('numpy', 'pandas', 'pyarrow') if m in sys.modules])\n"
     )
     printed = _probe(probe, tmp_path)
     assert printed[-1] == "0 []"
