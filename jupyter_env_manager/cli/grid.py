@@ -199,7 +199,32 @@ def _mlflow_tracker(args: argparse.Namespace) -> Any:
     return MlflowTracker(args.mlflow_uri, args.mlflow_experiment)
 
 
+def _prestart_kernel(args: argparse.Namespace) -> bool:
+    """For a new grid whose workers will live here, start its first kernel (and the
+    kernel template) before the plan and the rest of the imports: True when started."""
+    if args.resume or args.rerun_failed or args.env or args.scheduler:
+        return False
+    if args.worker_processes or not args.fork_kernels:
+        return False
+    from ..grid.worker import prestart_kernel
+
+    prestart_kernel(args.kernel or "python3", args.notebook)
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
+    if not _prestart_kernel(args):
+        return _run(args)
+    from ..grid.worker import close_pool
+
+    try:
+        return _run(args)
+    finally:
+        # A refused grid never reaches the runner, which closes what the grid used.
+        close_pool(None)
+
+
+def _run(args: argparse.Namespace) -> int:
     from ..grid.errors import InvalidGrid
     from ..grid.plan import plan_grid
     from ..grid.runner import GridSearch

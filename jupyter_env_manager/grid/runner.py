@@ -52,7 +52,15 @@ from .provision import ProvisionRequest
 from .results import ResultsTable, best_parameters, results_table, write_results
 from .store import FINAL_STATUSES, GridStore
 from .warm_cluster import Lease, WarmCluster, close_cluster, start_local_cluster
-from .worker import RunRequest, begin_grid, cancel_grid, close_pool, event_topic, run_point
+from .worker import (
+    RunRequest,
+    begin_grid,
+    cancel_grid,
+    close_pool,
+    event_topic,
+    notebook_folder,
+    run_point,
+)
 
 if TYPE_CHECKING:
     from .tracking import MlflowTracker
@@ -243,7 +251,7 @@ class GridSearch:
             attempt=attempt,
             kernel_name=target["kernel_name"],
             language=target["language"] or plan["language"],
-            cwd=str(Path(self.record.notebook).parent),
+            cwd=notebook_folder(self.record.notebook),
             overrides=run["overrides"],
             metrics=[m["name"] for m in plan["metrics"]],
             timeout=plan["timeout"],
@@ -472,7 +480,7 @@ class GridSearch:
         return (
             self.grid_id,
             self.plan["target"]["kernel_name"],
-            str(Path(self.record.notebook).parent),
+            notebook_folder(self.record.notebook),
             self.prefetch,
             self.fork_kernels,
             self.kernel_config,

@@ -144,6 +144,11 @@ def _usable_cwd(cwd: str) -> str:
     return cwd if os.path.isdir(cwd) else tempfile.gettempdir()
 
 
+def notebook_folder(notebook: str | Path) -> str:
+    """Where a grid's kernels start: the folder of the notebook, as its path was given."""
+    return str(Path(notebook).parent)
+
+
 def _matches_here(pool: KernelPool, kernel_name: str, fingerprint: str) -> bool:
     """The kernel the coordinator named is here, in an env with the planned packages."""
     find = getattr(pool.spec_manager(False), "find_env_kernel", None)
@@ -410,6 +415,19 @@ def begin_grid(
 
     rt.call(start())
     return True
+
+
+def prestart_kernel(kernel_name: str, notebook: str | Path) -> None:
+    """Start one kernel, and so its template, for a grid not planned yet; returns at once.
+
+    A template boots for a third of a second; started by `begin_grid`, after the
+    coordinator's imports and plan, it was the last thing the first run waited for.
+    The kernel is a spare like those `begin_grid` starts (same kernel name, folder and
+    forking), so the grid's first run takes it; a grid refused or planned for another
+    kernel leaves it to `close_pool`."""
+    rt = runtime()
+    cwd = _usable_cwd(notebook_folder(notebook))
+    rt.loop.call_soon_threadsafe(rt.pool.reserve, kernel_name, cwd)
 
 
 def cancel_grid(grid_id: str) -> int:

@@ -1,0 +1,42 @@
+"""A CLI grid starts its first kernel before planning; that kernel runs a grid point.
+
+The CLI runs in this test process, so its kernel pool is this process's.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psutil
+
+from jupyter_env_manager.cli.main import main
+from jupyter_env_manager.grid import worker
+from jupyter_env_manager.kernels import forking
+
+
+def test_the_kernel_started_before_the_plan_runs_a_grid_point(make_notebook, tmp_path, capsys):
+    notebook = make_notebook("x = 0", "import os\npid = os.getpid()")
+    pool = worker.runtime().pool
+    before = pool.started_count
+    argv = ["grid", str(notebook), "-p", "x=1,2,3", "--metric", "pid", "--workers", "2"]
+    assert main([*argv, "--out", str(tmp_path / "out"), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["counts"]["ok"] == 3
+    # Three points, three kernels: the early one was not a kernel beside the grid's.
+    assert pool.started_count - before == 3
+
+
+def test_a_refused_grid_leaves_no_kernel_or_template(make_notebook, tmp_path, capsys):
+    notebook = make_notebook("x = 0", "y = x")
+    out = tmp_path / "out"
+    argv = ["grid", str(notebook), "-p", "x=1", "--out", str(out)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    children = {p.pid for p in psutil.Process().children(recursive=True)}
+    # Refused after the early kernel started: the folder already holds a grid.
+    assert main(argv) != 0
+    assert "already holds a grid" in capsys.readouterr().err
+    assert not forking._templates
+    left = {p.pid for p in psutil.Process().children(recursive=True)} - children
+    assert not [p for p in left if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
