@@ -11,10 +11,9 @@ of what it loads:
 - Dask's YAML defaults are parsed by PyYAML's pure-Python loader; libyaml's parser
   builds the same values (the constructor is shared) in a tenth of the time.
 
-Each is skipped only while `distributed` is first imported and only when nobody in
-the process has imported it yet: the modules stay importable afterwards, and a
-process that already holds them (a server with jinja2, a notebook with numpy)
-imports distributed unchanged.
+Both hold only while `distributed` is first imported: numpy stays importable
+afterwards, and a process that already holds it (a notebook with numpy) imports
+distributed unchanged; PyYAML's `safe_load` is given back.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Each process running workers holds one `KernelPool` on a private asyncio loop in
 daemon thread (Dask runs tasks in plain threads; the kernel and nbclient APIs are async).
 The task thread waits for its run on that loop. The coordinator reaches a worker
 outside the task queue with `Client.run`: to start spare kernels before the first
-task (`prewarm`), to kill the kernels of a cancelled grid (`cancel_grid`) and to
+task (`begin_grid`), to kill the kernels of a cancelled grid (`cancel_grid`) and to
 drop spares at the end (`close_pool`).
 
 Before executing, the worker computes the fingerprint of the environment its

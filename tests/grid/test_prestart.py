@@ -6,7 +6,6 @@ The CLI runs in this test process, so its kernel pool is this process's.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import psutil
 
