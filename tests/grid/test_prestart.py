@@ -26,16 +26,20 @@ def test_the_kernel_started_before_the_plan_runs_a_grid_point(make_notebook, tmp
     assert pool.started_count - before == 3
 
 
-def test_a_refused_grid_leaves_no_kernel_or_template(make_notebook, tmp_path, capsys):
+def test_a_refused_grid_closes_its_early_kernel_and_template(make_notebook, tmp_path, capsys):
     notebook = make_notebook("x = 0", "y = x")
     out = tmp_path / "out"
     argv = ["grid", str(notebook), "-p", "x=1", "--out", str(out)]
     assert main(argv) == 0
     capsys.readouterr()
     children = {p.pid for p in psutil.Process().children(recursive=True)}
-    # Refused after the early kernel started: the folder already holds a grid.
+    pool = worker.runtime().pool
+    before = pool.started_count
+    # Refused by the plan's checks (the folder already holds a grid), after the early
+    # kernel was asked for.
     assert main(argv) != 0
     assert "already holds a grid" in capsys.readouterr().err
+    assert pool.started_count - before == 1  # it did start, and was closed
     assert not forking._templates
     left = {p.pid for p in psutil.Process().children(recursive=True)} - children
     assert not [p for p in left if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
