@@ -241,6 +241,7 @@ def _run(args: argparse.Namespace) -> int:
         "provision": args.provision,
         "on_event": printer,
         "tracking": tracker,
+        "lean_import": True,
     }
     if args.resume or args.rerun_failed:
         search = GridSearch.open(out, **options)

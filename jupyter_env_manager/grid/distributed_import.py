@@ -11,9 +11,11 @@ of what it loads:
 - Dask's YAML defaults are parsed by PyYAML's pure-Python loader; libyaml's parser
   builds the same values (the constructor is shared) in a tenth of the time.
 
-Both hold only while `distributed` is first imported: numpy stays importable
-afterwards, and a process that already holds it (a notebook with numpy) imports
-distributed unchanged; PyYAML's `safe_load` is given back.
+Both hold only while `distributed` is first imported, and only when asked (`lean`):
+numpy stays importable afterwards, a process that already holds it imports
+distributed unchanged, and PyYAML's `safe_load` is given back. The CLI asks; a server
+or a notebook does not, as another of its threads could import numpy in that window
+and fail.
 """
 
 from __future__ import annotations
@@ -29,9 +31,12 @@ from contextlib import contextmanager
 UNUSED_OPTIONAL_MODULES = ("numpy",)
 
 
-def import_distributed() -> None:
+def import_distributed(*, lean: bool = False) -> None:
     if "distributed" not in sys.modules:
-        with _without_unused_modules(), _libyaml_safe_load():
+        if lean:
+            with _without_unused_modules(), _libyaml_safe_load():
+                import distributed  # noqa: F401
+        else:
             import distributed  # noqa: F401
     logging.getLogger("distributed.batched").addFilter(_CLOSED_COMM_NOTICE)
 

@@ -137,6 +137,7 @@ class GridSearch:
         kernel_config: dict[str, Any] | None = None,
         provision: bool = True,
         warm_cluster: WarmCluster | None = None,
+        lean_import: bool = False,
     ) -> None:
         if workers is not None and workers < 1:
             raise InvalidGrid(f"workers must be at least 1, got {workers}.")
@@ -157,6 +158,9 @@ class GridSearch:
         self.provision = provision
         #: A server's kept local cluster (see warm_cluster.py); None: one per run().
         self.warm_cluster = warm_cluster
+        #: Import distributed without numpy (see distributed_import.py): only where no
+        #: other thread imports meanwhile, as in the CLI.
+        self.lean_import = lean_import
         self._lease: Lease | None = None
         self._provision: dict[str, Any] | None = None
         self.state = "created"
@@ -271,7 +275,7 @@ class GridSearch:
         )
 
     async def _start_client(self, n_runs: int) -> tuple[Any, Any]:
-        import_distributed()
+        import_distributed(lean=self.lean_import)
         from distributed import Client
 
         if self.scheduler_address:

@@ -1,4 +1,4 @@
-"""The coordinator imports distributed without numpy, and loses nothing by it."""
+"""The CLI's coordinator imports distributed without numpy, and loses nothing by it."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ async def doubled(processes):
         await close_cluster(client, cluster, pools=False)
 
 if __name__ == "__main__":
-    import_distributed()
+    import_distributed(lean=True)
     config = sys.modules["distributed.config"]
     print("numpy" in sys.modules, yaml.safe_load is pure)
     with open(config.fn) as defaults:
@@ -46,3 +46,16 @@ def test_numpy_is_left_out_of_the_import_and_arrays_still_travel(tmp_path: Path)
         f"{expected} int64",  # an array to and from an in-process worker
         f"{expected} int64",  # and a worker process
     ]
+
+
+def test_a_server_or_notebook_imports_distributed_as_it_comes():
+    # Other threads of such a process could import numpy while it is hidden.
+    code = (
+        "import sys\n"
+        "from jupyter_env_manager.grid.distributed_import import import_distributed\n"
+        "import_distributed()\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
