@@ -1,8 +1,8 @@
 """Bringing `distributed` into a grid's coordinating process, cheaply and quietly.
 
 Importing distributed is the largest step between a CLI grid's start and its first
-run (about 0.3 s of 2026.8's import on two cores), and the coordinator uses little
-of what it loads:
+run (about 0.3 s for distributed 2026.8 on two cores), and the coordinator uses
+little of what it loads:
 
 - numpy (0.08 s): distributed imports it only to allocate receive buffers without
   zeroing them (`distributed.protocol.utils.host_array`); a grid's messages are a
@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 #: Optional imports of distributed that a grid's coordinator never uses. (Not jinja2,
-#: which is as optional to dask: without it, a cluster or client shown in a notebook
-#: fails for the rest of the process.)
+#: optional to dask too: without it, showing a cluster or client in a notebook fails
+#: for the rest of the process.)
 UNUSED_OPTIONAL_MODULES = ("numpy",)
 
 
