@@ -371,13 +371,15 @@ class KernelPool:
             f"Kernel {kernel_name!r} did not start after {self.start_attempts} attempts: {last}"
         )
 
-    def _spawn_spare(self, key: PoolKey) -> None:
-        self._spares.setdefault(key, []).append(asyncio.ensure_future(self.start_kernel(*key)))
+    def _spawn_spare(self, key: PoolKey) -> asyncio.Task[PooledKernel]:
+        task = asyncio.ensure_future(self.start_kernel(*key))
+        self._spares.setdefault(key, []).append(task)
         loop = asyncio.get_running_loop()
         old = self._idle_timers.pop(key, None)
         if old is not None:
             old.cancel()
         self._idle_timers[key] = loop.call_later(self.idle_timeout, self._drop_spares, key)
+        return task
 
     def _drop_spares(self, key: PoolKey) -> None:
         self._idle_timers.pop(key, None)
@@ -406,24 +408,27 @@ class KernelPool:
         fork: bool = True,
         grid: str | None = None,
         runs: int | None = None,
-    ) -> None:
+    ) -> list[asyncio.Task[PooledKernel]]:
         """Keep `depth` spares starting for this key (call on the pool's loop): one per
         run that draws from the pool at the same time. `runs`: how many kernels `grid`
         will still draw here; spares then never outnumber what the grids with such a
-        count still need, so the last runs start no kernel nobody will use."""
+        count still need, so the last runs start no kernel nobody will use. Returns
+        the starts it began."""
         key = (kernel_name, cwd, fork)
         if grid is not None and runs is not None:
             self._budgets.setdefault(key, {})[grid] = max(0, runs)
         self._depth[key] = max(depth, self._depth.get(key, 0))
-        self._top_up(key)
+        return self._top_up(key)
 
-    def _top_up(self, key: PoolKey) -> None:
+    def _top_up(self, key: PoolKey) -> list[asyncio.Task[PooledKernel]]:
         wanted = self._depth.get(key, 0)
         budgets = self._budgets.get(key)
         if budgets:
             wanted = min(wanted, sum(budgets.values()))
+        started = []
         while len(self._spares.get(key, [])) < wanted:
-            self._spawn_spare(key)
+            started.append(self._spawn_spare(key))
+        return started
 
     def forget_grid(self, grid: str) -> None:
         """`grid` draws no more kernels (it ended or was cancelled)."""

@@ -24,6 +24,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,17 @@ def split_kernel_command(cmd: list[str]) -> tuple[list[str], list[str]] | None:
     return cmd[:at], cmd[at + 2 :]
 
 
+#: Called (from the starting thread) as soon as a template process exists, before it is
+#: ready; see `on_template_spawn`.
+_spawn_listeners: list[Callable[[], None]] = []
+
+
+def on_template_spawn(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call `listener` when a template process is next spawned; returns its removal."""
+    _spawn_listeners.append(listener)
+    return lambda: _spawn_listeners.remove(listener)
+
+
 class KernelTemplate:
     """One template process; `fork` and `poll` are thread-safe round trips."""
 
@@ -74,6 +86,8 @@ class KernelTemplate:
             cwd=os.path.expanduser("~") if os.path.isdir(os.path.expanduser("~")) else "/",
             start_new_session=True,
         )
+        for listener in list(_spawn_listeners):
+            listener()
         try:
             ready = self._read(READY_TIMEOUT)
         except TemplateUnavailable:

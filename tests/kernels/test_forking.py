@@ -202,6 +202,22 @@ def test_interpreter_without_ipykernel_is_refused_once(tmp_path: Path) -> None:
     forking.close_templates()
 
 
+def test_spawn_listeners_hear_of_a_template_before_it_is_ready() -> None:
+    interpreter, env = [sys.executable], dict(os.environ)
+    heard: list[int] = []
+    stop_listening = forking.on_template_spawn(lambda: heard.append(len(forking._templates)))
+    try:
+        template_for(interpreter, env)
+    finally:
+        stop_listening()
+    assert heard == [0]  # spawned, not yet ready (kept only once ready)
+    assert len(forking._templates) == 1
+    forking.close_templates()
+    template_for(interpreter, env)  # a listener removed hears no later spawn
+    assert heard == [0]
+    forking.close_templates()
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
