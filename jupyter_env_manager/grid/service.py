@@ -13,7 +13,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,16 +162,27 @@ class GridService:
         data["path"] = notebook
         return data
 
-    def _search(self, grid_id: str) -> GridSearch:
-        live = self._live.get(grid_id)
-        if live is not None:
-            return live
-        return GridSearch.open(self.index.out_dir(grid_id), grid_id)
+    @contextlib.contextmanager
+    def _reading(self, grid_id: str) -> Iterator[GridSearch]:
+        """The grid on a store connection of the caller's own. Readers run in threads;
+        a live grid closes its connection when it ends, maybe while one reads."""
+        search = GridSearch.open(self.index.out_dir(grid_id), grid_id)
+        try:
+            yield search
+        finally:
+            search.store.close()
 
     def summary(self, grid_id: str, *, with_results: bool = False) -> dict[str, Any]:
-        search = self._search(grid_id)
+        with self._reading(grid_id) as search:
+            return self._summary(search, with_results=with_results)
+
+    def _summary(self, search: GridSearch, *, with_results: bool) -> dict[str, Any]:
+        grid_id = search.grid_id
         status = search.status()
-        if grid_id not in self._live:
+        live = self._live.get(grid_id)
+        if live is not None:
+            status.update(state=live.state, running=sorted(live.running), executed=live.executed)
+        else:
             status["state"] = search.store.grid(grid_id).status  # as last recorded
         plan = search.plan
         status.update(
@@ -209,11 +220,11 @@ class GridService:
         return found
 
     def results_csv(self, grid_id: str) -> tuple[str, bytes]:
-        search = self._search(grid_id)
-        path = search.out_dir / "results.csv"
-        if not path.is_file():
-            write_csv(search.results_table(), path)
-        return path.name, path.read_bytes()
+        with self._reading(grid_id) as search:
+            path = search.out_dir / "results.csv"
+            if not path.is_file():
+                write_csv(search.results_table(), path)
+            return path.name, path.read_bytes()
 
     # -- running --------------------------------------------------------------
 

@@ -204,3 +204,27 @@ async def test_value_fields_are_parsed_by_the_server(api, fields, parameters, ru
 async def test_value_fields_refuse_a_malformed_body(api):
     code, body = await api.call("POST", "grids", "values", body={"values": {"x": 3}})
     assert code == 400 and "'values' must map" in body["message"]
+
+
+async def test_a_grid_read_as_it_ends_is_answered(api, notebook, jp_serverapp, jp_root_dir):
+    # Reads run in threads; a live grid closes its store connection when it ends, and a
+    # read that had just found it live went on with that connection: 500, "Cannot
+    # operate on a closed database". That instant, held still: live, store closed.
+    from jupyter_env_manager.grid.runner import GridSearch
+
+    code, started = await api.call(
+        "POST", "grids", body={"notebook": notebook, "grid": {"x": [1, 2]}, "kernel": "python3"}
+    )
+    assert code == 202, started
+    await _finished(api, started["grid_id"])
+    (app,) = jp_serverapp.extension_manager.extension_apps["jupyter_env_manager"]
+    service = app.grids
+    ending = GridSearch.open(jp_root_dir / started["out_dir"], started["grid_id"])
+    ending.store.close()
+    service._live[started["grid_id"]] = ending
+    try:
+        code, grid = await api.call("GET", "grids", started["grid_id"])
+    finally:
+        service._live.pop(started["grid_id"])
+    assert code == 200, grid
+    assert grid["counts"]["ok"] == 2 and len(grid["results"]) == 2
