@@ -205,13 +205,15 @@ class GridSearch:
         counts = self.store.counts(self.grid_id)
         return {
             "grid_id": self.grid_id,
-            "state": self.state,
             "total": sum(counts.values()),
             "done": sum(counts[s] for s in FINAL_STATUSES),
             "counts": counts,
-            "running": sorted(self.running),
-            "executed": self.executed,
+            **self.progress(),
         }
+
+    def progress(self) -> dict[str, Any]:
+        """What only this object knows, not the store: its state and running runs."""
+        return {"state": self.state, "running": sorted(self.running), "executed": self.executed}
 
     def _emit(self, kind: str, **fields: Any) -> None:
         counts = self.store.counts(self.grid_id)

@@ -181,7 +181,7 @@ class GridService:
         status = search.status()
         live = self._live.get(grid_id)
         if live is not None:
-            status.update(state=live.state, running=sorted(live.running), executed=live.executed)
+            status.update(live.progress())
         else:
             status["state"] = search.store.grid(grid_id).status  # as last recorded
         plan = search.plan

@@ -65,7 +65,7 @@ _spawn_listeners: list[Callable[[], None]] = []
 
 
 def on_template_spawn(listener: Callable[[], None]) -> Callable[[], None]:
-    """Call `listener` when a template process is next spawned; returns its removal."""
+    """Call `listener` at every template spawn until it is removed; returns its removal."""
     _spawn_listeners.append(listener)
     return lambda: _spawn_listeners.remove(listener)
 
