@@ -102,20 +102,19 @@ def _cell_error(error: CellExecutionError) -> str:
 
 
 async def _execute_cells(client: NotebookClient, kernel: PooledKernel) -> NotebookNode:
-    """`client.async_execute()` without its kernel_info request: the pool asked the
-    kernel for its language_info when it started, and a round trip to the kernel
-    is a real part of a short run."""
+    """`client.async_execute()` without its kernel_info request (the pool asked the
+    kernel for its language_info when it started, and a round trip to the kernel is
+    a real part of a short run) and without `async_setup_kernel`, which only starts
+    what the pool started and installs process signal handlers, which a thread other
+    than the main one cannot (its attempt and their removal cost each run)."""
     language_info = kernel.info.get("language_info")
     if language_info is None:
         return await client.async_execute()
     client.reset_execution_trackers()
-    async with client.async_setup_kernel():
-        client.nb.metadata["language_info"] = language_info
-        for index, cell in enumerate(client.nb.cells):
-            await client.async_execute_cell(
-                cell, index, execution_count=client.code_cells_executed + 1
-            )
-        client.set_widgets_metadata()
+    client.nb.metadata["language_info"] = language_info
+    for index, cell in enumerate(client.nb.cells):
+        await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+    client.set_widgets_metadata()
     return client.nb
 
 

@@ -22,7 +22,6 @@ All methods run on one asyncio loop (the worker's execution loop).
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import logging
 import queue
@@ -44,6 +43,7 @@ from ..kernels.forking import (
     split_kernel_command,
 )
 from .errors import KernelNotFound
+from .handshake import Greeting, adopt, handshake, welcomed
 
 log = logging.getLogger(__name__)
 
@@ -103,98 +103,9 @@ async def shell_reply(kc: Any, msg_id: str, timeout: float) -> dict[str, Any]:
             return reply  # type: ignore[no-any-return]
 
 
-_PREFIX_EXPRESSION = {"p": "__import__('sys').prefix"}
-#: How long shell replies may stand without their iopub messages before the probe is
-#: sent again: a SUB socket that connected late misses what was published before.
-_IOPUB_GRACE = 0.05
-#: Seconds without a shell reply before the probe is sent again.
-_RESEND_AFTER = 1.0
-
-
-async def handshake(
-    kc: Any, km: Any, timeout: float, *, python: bool
-) -> tuple[dict[str, Any], str | None]:
-    """(kernel_info reply content, `sys.prefix` for Python kernels) in one round trip.
-
-    The kernel is ready once it answers on shell and its iopub stream carries the
-    `idle` status of the same request (so iopub is connected and no message of the
-    probe is still to come). jupyter_client's `wait_for_ready` learns the same, then
-    listens to iopub for 0.2 s more; on a grid of short runs that wait was most of
-    each kernel's start. Probes are sent again while nothing answers (as
-    `wait_for_ready` does), and a kernel that died stops the wait."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if time.monotonic() >= deadline:
-            raise TimeoutError("the kernel did not answer in time")
-        answer = await _probe(kc, deadline, python)
-        if answer is not None:
-            return answer
-        if not await km.is_alive():
-            raise RuntimeError("the kernel died before it answered")
-
-
-async def _probe(
-    kc: Any, deadline: float, python: bool
-) -> tuple[dict[str, Any], str | None] | None:
-    info_id = kc.kernel_info()
-    probe_id = None
-    if python:
-        probe_id = kc.execute(
-            "", silent=True, store_history=False, user_expressions=_PREFIX_EXPRESSION
-        )
-    last = probe_id or info_id
-    waiting = {info_id} if probe_id is None else {info_id, probe_id}
-    info: dict[str, Any] | None = None
-    prefix: str | None = None
-    while waiting:
-        remaining = min(_RESEND_AFTER, deadline - time.monotonic())
-        if remaining <= 0:
-            return None
-        try:
-            reply = await kc.get_shell_msg(timeout=remaining)
-        except queue.Empty:
-            return None
-        parent = reply.get("parent_header", {}).get("msg_id")
-        if parent == info_id:
-            info = reply["content"]
-            # As wait_for_ready does: speak the kernel's protocol version.
-            adapt = getattr(kc, "_handle_kernel_info_reply", None)
-            if adapt is not None:
-                adapt(reply)
-        elif parent == probe_id:
-            prefix = _prefix_of(reply)
-        waiting.discard(parent)
-    grace_ends = time.monotonic() + _IOPUB_GRACE
-    while True:
-        remaining = grace_ends - time.monotonic()
-        if remaining <= 0:
-            return None  # iopub missed this probe: send another
-        try:
-            message = await kc.get_iopub_msg(timeout=remaining)
-        except queue.Empty:
-            return None
-        if (
-            message.get("parent_header", {}).get("msg_id") == last
-            and message.get("msg_type") == "status"
-            and message["content"].get("execution_state") == "idle"
-        ):
-            assert info is not None
-            return info, prefix
-
-
-def _prefix_of(reply: dict[str, Any]) -> str | None:
-    result = reply["content"].get("user_expressions", {}).get("p", {})
-    if result.get("status") != "ok":
-        return None
-    try:
-        return str(ast.literal_eval(result["data"]["text/plain"]))
-    except (KeyError, ValueError, SyntaxError):
-        return None
-
-
-def _forked_prefix(km: AsyncKernelManager) -> str | None:
+def _forked_process(km: AsyncKernelManager) -> ForkedKernelProcess | None:
     process = getattr(getattr(km, "provisioner", None), "process", None)
-    return getattr(process, "prefix", None) if isinstance(process, ForkedKernelProcess) else None
+    return process if isinstance(process, ForkedKernelProcess) else None
 
 
 def _kernel_pid(km: AsyncKernelManager) -> int | None:
@@ -286,6 +197,9 @@ class KernelPool:
         self._idle_timers: dict[PoolKey, asyncio.TimerHandle] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self.started_count = 0
+        #: Per kernel template (its pid): the handshake of its first welcoming kernel,
+        #: which the template's next kernels answer alike (see grid/handshake.py).
+        self._greetings: dict[int, Greeting] = {}
         #: One ZMQ context for every kernel of the pool, as jupyter_server shares one:
         #: a kernel manager's own context starts an I/O thread per kernel, which cost
         #: CPU for every run and grew the process's memory over long grids.
@@ -338,14 +252,20 @@ class KernelPool:
             language = (km.kernel_spec.language if km.kernel_spec else "") or ""
             # A forked kernel's prefix is its template's: no need to ask the kernel
             # (which also spares it building its display formatters for the answer).
-            forked_prefix = _forked_prefix(km)
-            python = language.lower() == "python" and forked_prefix is None
-            info, prefix = await handshake(kc, km, self.start_timeout, python=python)
-            prefix = prefix or forked_prefix
+            forked = _forked_process(km)
+            python = language.lower() == "python" and forked is None
+            known = self._greetings.get(forked.template_pid) if forked is not None else None
+            if known is not None and await welcomed(kc, km, self.start_timeout):
+                adopt(kc, known)
+                greeting = known
+            else:
+                greeting = await handshake(kc, km, self.start_timeout, python=python)
+                if forked is not None and greeting.welcomed:
+                    self._greetings[forked.template_pid] = greeting
             kernel = PooledKernel(km=km, kc=kc, kernel_name=kernel_name, cwd=cwd, started=started)
             kernel.pid = _kernel_pid(km)
-            kernel.prefix = prefix
-            kernel.info = info
+            kernel.prefix = greeting.prefix or (forked.prefix if forked is not None else None)
+            kernel.info = greeting.info
         except BaseException:
             stop_channels(kc)
             await km.shutdown_kernel(now=True)
@@ -486,4 +406,5 @@ class KernelPool:
             self._context = None
         if self._forked and not keep_warm:
             self._forked = False
+            self._greetings.clear()  # a later template may get an earlier one's pid
             await asyncio.to_thread(close_templates)

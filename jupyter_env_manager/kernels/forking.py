@@ -75,6 +75,7 @@ class KernelTemplate:
 
     def __init__(self, interpreter: list[str], env: dict[str, str]) -> None:
         self.interpreter = interpreter
+        self._env = dict(env)
         self._lock = threading.Lock()
         self._buffer = b""
         self._process = subprocess.Popen(
@@ -161,7 +162,12 @@ class KernelTemplate:
         return self.alive and not self.config_changed()
 
     def fork(self, argv: list[str], cwd: str, env: dict[str, str]) -> int:
-        answer = self._ask({"op": "fork", "argv": argv, "cwd": cwd, "env": env})
+        request: dict[str, Any] = {"op": "fork", "argv": argv, "cwd": cwd}
+        # Kernels inherit the template's environment; rewriting it to the same values
+        # copied a few hundred of the kernel's pages.
+        if env != self._env:
+            request["env"] = env
+        answer = self._ask(request)
         return int(answer["pid"])
 
     def poll(self, pid: int) -> int | None:
@@ -198,6 +204,7 @@ class ForkedKernelProcess:
         self.returncode: int | None = None
         self._template = template
         self.prefix = template.prefix
+        self.template_pid = template.pid
         self._pidfd = _open_pidfd(pid)
 
     def _ended(self) -> bool:

@@ -58,6 +58,13 @@ PROBE = {
     "encoding": "get_ipython().stdin_encoding",
     "hidden": "sorted(get_ipython().user_ns_hidden)",
     "magics": "sorted(get_ipython().magics_manager.magics['line'])",
+    # The debugger's list of the kernel's own modules (a template lists them ahead):
+    # files of loaded modules (but a launched kernel's `__main__`, since replaced), and
+    # `sys` in ipykernel is `sys` again once it is built.
+    "kernel_modules": "(lambda k, s: (len(k._kernel_modules) > 50, len(set(k._kernel_modules) "
+    "- {getattr(m, '__file__', None) for m in list(s.modules.values())}) <= 1, "
+    "k.debugger is None or k.debugger.kernel_modules is k._kernel_modules, "
+    "__import__('ipykernel.ipkernel').ipkernel.sys is s))(get_ipython().kernel, __import__('sys'))",
 }
 
 
@@ -108,6 +115,7 @@ async def test_forked_kernel_sees_what_a_launched_kernel_sees(
         assert seen_forked[key] == seen_launched[key], key
     assert seen_forked["dh"] == [str(tmp_path)] and seen_forked["starting_dir"] == str(tmp_path)
     assert seen_forked["shell_links"] == (True, True, True)
+    assert seen_forked["kernel_modules"] == (True, True, True, True)
     assert seen_forked["streams"] == ["OutStream"] * 4
     assert seen_forked["prefix"] == str(conda_env.prefix)
     assert seen_forked["cwd"] == str(tmp_path)
@@ -423,3 +431,45 @@ async def test_a_forked_kernel_that_dies_is_seen_dead(
     finally:
         kernel.kc.stop_channels()
         await pool.close()
+
+
+async def test_only_a_templates_first_kernel_is_asked_for_its_kernel_info(
+    kernel_dirs: KernelDirs, conda_env, tmp_path: Path, monkeypatch
+) -> None:
+    """The template's later kernels are ready once they welcome the client's iopub
+    subscription; they answer kernel_info as the first did, so nobody asks them."""
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+
+    asked = []
+    kernel_info = AsyncKernelClient.kernel_info
+
+    def counted(self: Any) -> str:
+        asked.append(self)
+        return kernel_info(self)
+
+    monkeypatch.setattr(AsyncKernelClient, "kernel_info", counted)
+    pool = make_pool(kernel_dirs)
+    name = conda_kernel_name(kernel_dirs)
+    kernels = [await pool.acquire(name, str(tmp_path)) for _ in range(3)]
+    try:
+        answers = [await evaluate(k, "import sys", {"v": "sys.version"}) for k in kernels]
+        # Every kernel has its iopub stream: a cell's output reaches the client.
+        for kernel in kernels:
+            kernel.kc.execute("print('hello from', __import__('os').getpid())")
+        printed = []
+        for kernel in kernels:
+            while True:
+                message = await kernel.kc.get_iopub_msg(timeout=30)
+                if message["msg_type"] == "stream":
+                    printed.append(message["content"]["text"])
+                    break
+    finally:
+        for kernel in kernels:
+            pool.release(kernel)
+        await pool.close()
+    assert [a.kc for a in kernels[:1]] == asked
+    assert len({k.pid for k in kernels}) == 3
+    assert all(k.info == kernels[0].info for k in kernels)
+    assert kernels[0].info["language_info"]["name"] == "python"
+    assert len({a["v"] for a in answers}) == 1
+    assert printed == [f"hello from {k.pid}\n" for k in kernels]
