@@ -53,6 +53,8 @@ import sys
 import threading
 
 NO_HISTORY = "--HistoryManager.enabled=False"
+#: Exit codes of ended kernels kept until asked for (the oldest are forgotten first).
+EXIT_CODES_KEPT = 1024
 
 # The modules an ipykernel start imports beyond `ipykernel.kernelapp` (IPython's
 # shell, the debugger and its debugpy, history's sqlite3), measured on ipykernel 7;
@@ -89,8 +91,23 @@ def _exit_code(status):
     return os.WEXITSTATUS(status)
 
 
+def _reap(exited):
+    """Record the exit codes of every ended kernel."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        exited[pid] = _exit_code(status)
+        if len(exited) > EXIT_CODES_KEPT:  # killed kernels' codes are never asked for
+            del exited[next(iter(exited))]
+
+
 def _run_kernel(module, request, set_by_imports, configured, shell_built, module_files):
     """In the forked child: become the kernel that `python -m module argv...` would be."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.setsid()
     null = os.open(os.devnull, os.O_RDWR)
@@ -441,16 +458,12 @@ def main():
         }
     )
     exited = {}
+    # Kernels are reaped as they end, not at the next request: their owner learns of a
+    # killed kernel's end without asking, and no request may ever come.
+    signal.signal(signal.SIGCHLD, lambda signum, frame: _reap(exited))
     for line in sys.stdin:
         request = json.loads(line)
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            exited[pid] = _exit_code(status)
+        _reap(exited)
         if request.get("op") == "poll":
             _reply({"returncode": exited.pop(request["pid"], None)})
             continue

@@ -202,6 +202,7 @@ class ForkedKernelProcess:
     def __init__(self, pid: int, template: KernelTemplate) -> None:
         self.pid = pid
         self.returncode: int | None = None
+        self._killed = False
         self._template = template
         self.prefix = template.prefix
         self.template_pid = template.pid
@@ -218,11 +219,22 @@ class ForkedKernelProcess:
             os.close(self._pidfd)
             self._pidfd = None
 
+    def sent_kill(self) -> None:
+        """A SIGKILL went to the kernel's process group: once it has ended, its exit
+        code is taken to be the kill's, without asking the template. (A kernel that
+        exited on its own just before is reported killed too; whoever kills a kernel
+        has no use for its code, and the round trip stalled the owner's loop.)"""
+        self._killed = True
+
     def poll(self) -> int | None:
         if self.returncode is not None:
             return self.returncode
         if not self._ended():
             return None
+        if self._killed and self._pidfd is not None:
+            self.returncode = -signal.SIGKILL
+            self._close_pidfd()
+            return self.returncode
         try:
             self.returncode = self._template.poll(self.pid)
         except TemplateUnavailable:
@@ -346,6 +358,11 @@ class ForkingProvisioner(EnvKernelProvisioner):  # type: ignore[misc]
         self.pgid = pid  # the child called setsid()
         self.cwd = cwd
         return self.connection_info
+
+    async def send_signal(self, signum: int) -> None:
+        if signum == signal.SIGKILL and isinstance(self.process, ForkedKernelProcess):
+            self.process.sent_kill()
+        await super().send_signal(signum)
 
 
 def forking_spec(spec: KernelSpec) -> KernelSpec:

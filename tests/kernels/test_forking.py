@@ -152,6 +152,14 @@ async def test_forked_kernels_start_fresh(kernel_dirs: KernelDirs, conda_env, tm
     assert one["r"] != two["r"]  # the random module was reseeded in each child
 
 
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 async def test_interrupt_and_shutdown_reach_the_forked_kernel(
     kernel_dirs: KernelDirs, conda_env, tmp_path
 ) -> None:
@@ -169,6 +177,10 @@ async def test_interrupt_and_shutdown_reach_the_forked_kernel(
         await kernel.km.shutdown_kernel(now=True)
         assert not await kernel.km.is_alive()
         assert kernel.pid is not None
+        # The template reaps it as it ends (no zombie is left for a later request).
+        deadline = time.monotonic() + 30
+        while _process_exists(kernel.pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
         with pytest.raises(ProcessLookupError):
             os.kill(kernel.pid, 0)
     finally:
