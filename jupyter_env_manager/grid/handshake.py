@@ -27,6 +27,9 @@ _IOPUB_GRACE = 0.05
 _RESEND_AFTER = 1.0
 #: Seconds between liveness checks while a welcome is awaited.
 _ALIVE_EVERY = 0.5
+#: Seconds a kernel that should welcome is given before the handshake is used after
+#: all (it also serves a kernel slow to start, as under a CPU-bound grid).
+WELCOME_WAIT = 1.0
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from ..kernels.forking import (
     split_kernel_command,
 )
 from .errors import KernelNotFound
-from .handshake import Greeting, adopt, handshake, welcomed
+from .handshake import WELCOME_WAIT, Greeting, adopt, handshake, welcomed
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +255,7 @@ class KernelPool:
             forked = _forked_process(km)
             python = language.lower() == "python" and forked is None
             known = self._greetings.get(forked.template_pid) if forked is not None else None
-            if known is not None and await welcomed(kc, km, self.start_timeout):
+            if known is not None and await welcomed(kc, km, WELCOME_WAIT):
                 adopt(kc, known)
                 greeting = known
             else:
