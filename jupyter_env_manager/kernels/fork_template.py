@@ -105,7 +105,7 @@ def _reap(exited):
             del exited[next(iter(exited))]
 
 
-def _run_kernel(module, request, set_by_imports, configured, shell_built, module_files):
+def _run_kernel(module, request, set_by_imports, configured, shell_built):
     """In the forked child: become the kernel that `python -m module argv...` would be."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -125,7 +125,7 @@ def _run_kernel(module, request, set_by_imports, configured, shell_built, module
     code = 0
     try:
         if configured is not None and len(argv) == 2 and argv[0] == "-f":
-            _start_configured(configured, argv, shell_built, module_files)
+            _start_configured(configured, argv, shell_built)
         else:
             if shell_built:
                 from ipykernel.zmqshell import ZMQInteractiveShell
@@ -235,7 +235,7 @@ def _adopt_shell(app):
     shell.init_encoding()
 
 
-def _start_configured(app, argv, shell_built, module_files):
+def _start_configured(app, argv, shell_built):
     """`launch_instance()` for the configured app: the rest of `initialize()`, then start."""
     from IPython.core.application import BaseIPythonApplication
 
@@ -254,14 +254,6 @@ def _start_configured(app, argv, shell_built, module_files):
     # other client knows a forked kernel: its own ZMQ context, two I/O threads and a
     # thread of its own would serve nobody.
     app.init_heartbeat = lambda: None
-    if module_files is not None:
-        init_kernel = app.init_kernel
-
-        def init_kernel_from_snapshot():
-            with _modules_from_snapshot(module_files):
-                init_kernel()
-
-        app.init_kernel = init_kernel_from_snapshot
     loaded = BaseIPythonApplication.initialize
     BaseIPythonApplication.initialize = lambda self, argv=None: None
     try:
@@ -269,112 +261,6 @@ def _start_configured(app, argv, shell_built, module_files):
     finally:
         BaseIPythonApplication.initialize = loaded
     app.start()
-
-
-class _ModuleFile:
-    """A module as ipykernel's list of kernel modules sees it: its file, if any."""
-
-    __slots__ = ("__file__",)
-
-    def __init__(self, path):
-        self.__file__ = path
-
-
-def _fresh_copy(text):
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass")
-
-
-# `IPythonKernel.__init__` lists every loaded module's `__file__` (for the debugger's
-# "just my code"). In a forked kernel that touches each module object and each file
-# name, and every touch is a write (a reference count) that copies the page it lies
-# on: a thousand copied pages, a tenth of a kernel's CPU. The template lists them
-# once, into new objects that lie together, and the kernel reads that list instead
-# while nothing was imported since the fork.
-_KERNEL_MODULES_EXPRESSION = "sys.modules.copy().values()"
-
-
-def _snapshot_module_files():
-    """{name: _ModuleFile} for every loaded module, in `sys.modules` order, built from
-    copies; None when this ipykernel does not list its modules the way it is known to."""
-    import inspect
-
-    from ipykernel import ipkernel
-
-    try:
-        source = inspect.getsource(ipkernel.IPythonKernel.__init__)
-    except (OSError, TypeError):
-        return None
-    if source.count(_KERNEL_MODULES_EXPRESSION) != 1 or source.count("sys.") != 1:
-        return None
-    snapshot = {}
-    for name, loaded in list(sys.modules.items()):
-        path = getattr(loaded, "__file__", None)
-        copied = _fresh_copy(path) if isinstance(path, str) else path
-        snapshot[_fresh_copy(name)] = _ModuleFile(copied)
-    return snapshot
-
-
-class _ModulesView:
-    """`sys.modules` in all but `copy()`, which answers the snapshot."""
-
-    def __init__(self, snapshot):
-        self._snapshot = snapshot
-
-    def copy(self):
-        return self._snapshot
-
-    def __getattr__(self, name):
-        return getattr(sys.modules, name)
-
-    def __getitem__(self, name):
-        return sys.modules[name]
-
-    def __contains__(self, name):
-        return name in sys.modules
-
-    def __iter__(self):
-        return iter(sys.modules)
-
-    def __len__(self):
-        return len(sys.modules)
-
-
-class _SysView:
-    """The `sys` module with `modules` as a `_ModulesView`."""
-
-    def __init__(self, snapshot):
-        object.__setattr__(self, "modules", _ModulesView(snapshot))
-
-    def __getattr__(self, name):
-        return getattr(sys, name)
-
-    def __setattr__(self, name, value):
-        setattr(sys, name, value)
-
-
-class _modules_from_snapshot:
-    """While the kernel object is built, `ipykernel.ipkernel` sees `sys.modules` through
-    the snapshot, if the modules loaded are still the ones it lists."""
-
-    def __init__(self, snapshot):
-        self.snapshot = snapshot
-        self.module = None
-
-    def __enter__(self):
-        loaded = sys.modules
-        if len(loaded) != len(self.snapshot) or not all(name in loaded for name in self.snapshot):
-            return self
-        from ipykernel import ipkernel
-
-        if ipkernel.sys is sys:
-            self.module = ipkernel
-            ipkernel.sys = _SysView(self.snapshot)
-        return self
-
-    def __exit__(self, *exc_info):
-        if self.module is not None:
-            self.module.sys = sys
-        return False
 
 
 def _config_stamps(app):
@@ -432,14 +318,11 @@ def main():
             module = loaded
     configured = None
     shell_built = False
-    module_files = None
     if module is not None:
         configured = _configure(module)
         if configured is not None:
             shell_built = _build_shell(configured)
         _warm_caches()
-        if shell_built:
-            module_files = _snapshot_module_files()
     if module is None:
         reason = "ipykernel is not importable"
     elif threading.active_count() > 1:
@@ -477,7 +360,7 @@ def main():
             continue
         if pid == 0:
             try:
-                _run_kernel(module, request, set_by_imports, configured, shell_built, module_files)
+                _run_kernel(module, request, set_by_imports, configured, shell_built)
             finally:
                 os._exit(1)
         _reply({"pid": pid})
