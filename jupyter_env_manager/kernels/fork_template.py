@@ -33,6 +33,13 @@ the profile's history.sqlite and commits a session row, which was a fifth of a
 forked kernel's start, serialized the kernels of a grid on the database's lock, and
 left one session per grid point in the user's history.
 
+Forked kernels serve a grid's runs only, through the pool's client, which never
+checks a heartbeat (liveness is the process's): a configured start binds no heartbeat
+socket and starts no heartbeat thread (nor its ZMQ context's threads). Kernels keep
+the template's environment, which is the one their owner asked for (a template's key
+includes it), and the template reaps each kernel as it ends (on SIGCHLD), so no
+zombie waits for a next request.
+
 Protocol: one JSON object per line. At start the template writes
 `{"ready": true, "pid": N, "prefix": sys.prefix, "config_stamps": {path: mtime_ns or
 null}, "forkable": bool, "reason": str}`.

@@ -70,6 +70,15 @@ def uv(*args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def alive(pid: int) -> bool:
+    """Whether a process with this pid exists (a zombie counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def make_venv(prefix: Path, *, ipykernel: bool, requirement: str = "ipykernel") -> None:
     uv("venv", "--quiet", "--python", sys.executable, str(prefix))
     if ipykernel:

@@ -32,7 +32,7 @@ from jupyter_env_manager.kernels.forking import (
 )
 from jupyter_env_manager.kernels.spec_manager import EnvKernelSpecManager
 
-from .conftest import KernelDirs, make_venv
+from .conftest import KernelDirs, alive, make_venv
 
 pytestmark = pytest.mark.usefixtures("clean_kernel_environ")
 
@@ -144,14 +144,6 @@ async def test_forked_kernels_start_fresh(kernel_dirs: KernelDirs, conda_env, tm
     assert one["r"] != two["r"]  # the random module was reseeded in each child
 
 
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 async def test_interrupt_and_shutdown_reach_the_forked_kernel(
     kernel_dirs: KernelDirs, conda_env, tmp_path
 ) -> None:
@@ -171,7 +163,7 @@ async def test_interrupt_and_shutdown_reach_the_forked_kernel(
         assert kernel.pid is not None
         # The template reaps it as it ends (no zombie is left for a later request).
         deadline = time.monotonic() + 30
-        while _process_exists(kernel.pid) and time.monotonic() < deadline:
+        while alive(kernel.pid) and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         with pytest.raises(ProcessLookupError):
             os.kill(kernel.pid, 0)

@@ -15,7 +15,7 @@ from tornado.httpclient import HTTPClientError
 from jupyter_env_manager.core.models import Environment
 from jupyter_env_manager.kernels.add_kernel import add_kernel
 
-from .conftest import KernelDirs, find_env, make_venv
+from .conftest import KernelDirs, alive, find_env, make_venv
 from .kernel_ws import collect, execute, send_execute, wait_busy
 
 pytestmark = pytest.mark.usefixtures("clean_kernel_environ")
@@ -43,14 +43,6 @@ async def probe(ws) -> dict:
     run = await execute(ws, PROBE)
     assert run.reply["status"] == "ok", run.reply
     return json.loads(run.stdout)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 async def test_venv_kernel_listed_runs_in_env_interrupts_restarts_and_shuts_down(
