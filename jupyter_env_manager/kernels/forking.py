@@ -164,7 +164,7 @@ class KernelTemplate:
     def fork(self, argv: list[str], cwd: str, env: dict[str, str]) -> int:
         request: dict[str, Any] = {"op": "fork", "argv": argv, "cwd": cwd}
         # Kernels inherit the template's environment; rewriting it to the same values
-        # copied a few hundred of the kernel's pages.
+        # copied about two hundred of the kernel's pages.
         if env != self._env:
             request["env"] = env
         answer = self._ask(request)
