@@ -144,6 +144,38 @@ async def test_forked_kernels_start_fresh(kernel_dirs: KernelDirs, conda_env, tm
     assert one["r"] != two["r"]  # the random module was reseeded in each child
 
 
+async def test_forked_kernels_run_only_the_threads_the_pool_uses(
+    kernel_dirs: KernelDirs, conda_env, tmp_path: Path
+) -> None:
+    """No heartbeat and no shell channel thread (subshells) in a forked kernel, while
+    it still executes, answers kernel_info and runs what a launched kernel runs."""
+    name = conda_kernel_name(kernel_dirs)
+    pool = make_pool(kernel_dirs)
+    launched = await pool.acquire(name, str(tmp_path), fork=False)
+    forked = await pool.acquire(name, str(tmp_path))
+    threads = "sorted(type(t).__name__ for t in __import__('threading').enumerate())"
+    try:
+        seen = [
+            await evaluate(k, "y = 2 * 21", {"threads": threads, "y": "y"})
+            for k in (launched, forked)
+        ]
+        features = []
+        for kernel in (launched, forked):
+            reply = await shell_reply(kernel.kc, kernel.kc.kernel_info(), 60)
+            assert reply["content"]["status"] == "ok"
+            features.append(reply["content"].get("supported_features", []))
+    finally:
+        pool.release(launched)
+        pool.release(forked)
+        await pool.close()
+    launched_threads, forked_threads = (s["threads"] for s in seen)
+    assert seen[1]["y"] == 42
+    assert "kernel subshells" in features[0]
+    assert set(launched_threads) - set(forked_threads) == {"Heartbeat", "ShellChannelThread"}
+    assert set(forked_threads) <= set(launched_threads)
+    assert "kernel subshells" not in features[1]
+
+
 async def test_interrupt_and_shutdown_reach_the_forked_kernel(
     kernel_dirs: KernelDirs, conda_env, tmp_path
 ) -> None:
