@@ -333,9 +333,12 @@ class EnvKernelSpecManager(KernelSpecManager):
         with self._lock:
             served = self._served
         for name, resource_dir in list(plain.items()):
-            if name in kernels:
+            spec_file = Path(resource_dir) / "kernel.json"
+            # ipykernel's own resources folder stands in for a missing python3 spec
+            # and has no kernel.json: nothing of ours to recognise there.
+            if name in kernels or not spec_file.is_file():
                 continue
-            spec = read_kernel_json(Path(resource_dir) / "kernel.json") or {}
+            spec = read_kernel_json(spec_file) or {}
             marker = (spec.get("metadata") or {}).get(METADATA_KEY) or {}
             prefix = marker.get("env_prefix") if isinstance(marker, dict) else None
             if (

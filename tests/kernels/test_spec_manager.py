@@ -334,3 +334,21 @@ def test_plain_kernels_are_found_where_jupyter_client_looks(tree, tmp_path, monk
     (tmp_path / "home").mkdir()
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert manager(tree).kernel_dirs == KernelSpecManager().kernel_dirs
+
+
+def test_the_native_kernel_without_a_spec_file_is_listed_without_a_warning(tree, tmp_path, caplog):
+    # No python3 kernel.json in any kernel folder: jupyter_client stands ipykernel's
+    # resources folder (which holds only logos) in for it.
+    import ipykernel.kernelspec
+
+    listed = manager(tree, kernel_dirs=[str(tmp_path / "nothing")])
+    with caplog.at_level("WARNING"):
+        specs = listed.find_kernel_specs()
+    assert specs["python3"] == ipykernel.kernelspec.RESOURCES
+    assert not (Path(specs["python3"]) / "kernel.json").exists()
+    assert caplog.messages == []
+    assert listed.get_kernel_spec("python3").argv[:3] == [
+        sys.executable,
+        "-m",
+        "ipykernel_launcher",
+    ]
