@@ -213,6 +213,9 @@ def _prestart_kernel(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Until distributed is imported, which freezes what exists and turns it back on
+    # (grid/distributed_import.py): collections would only walk the imports' objects.
+    gc.disable()
     if not _prestart_kernel(args):
         return _run(args)
     from ..grid.worker import close_pool

@@ -59,3 +59,21 @@ def test_a_server_or_notebook_imports_distributed_as_it_comes():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_the_lean_import_freezes_what_exists_and_turns_the_collector_back_on():
+    # The CLI pauses the collector from its start; its runs must not go without one.
+    code = (
+        "import gc\n"
+        "from jupyter_env_manager.grid.distributed_import import import_distributed\n"
+        "gc.disable()\n"
+        "import_distributed(lean=True)\n"
+        "from distributed import Client\n"
+        "submit = Client.__dict__['submit']\n"
+        "listed = any(o is submit for o in gc.get_objects())\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 50_000, listed)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    # On, tens of thousands frozen, distributed's among them (collections skip them).
+    assert done.stdout.strip() == "True True False"
