@@ -48,32 +48,32 @@ def test_numpy_is_left_out_of_the_import_and_arrays_still_travel(tmp_path: Path)
     ]
 
 
-def test_a_server_or_notebook_imports_distributed_as_it_comes():
-    # Other threads of such a process could import numpy while it is hidden.
-    code = (
-        "import sys\n"
-        "from jupyter_env_manager.grid.distributed_import import import_distributed\n"
-        "import_distributed()\n"
-        "print('numpy' in sys.modules)\n"
+def fresh_python(*lines: str) -> str:
+    """What a new interpreter prints after importing `import_distributed` and running lines."""
+    code = "\n".join(
+        ["from jupyter_env_manager.grid.distributed_import import import_distributed", *lines]
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "True"
+    return done.stdout.strip()
+
+
+def test_a_server_or_notebook_imports_distributed_as_it_comes():
+    # Other threads of such a process could import numpy while it is hidden.
+    printed = fresh_python("import sys", "import_distributed()", "print('numpy' in sys.modules)")
+    assert printed == "True"
 
 
 def test_the_lean_import_freezes_what_exists_and_turns_the_collector_back_on():
     # The CLI pauses the collector from its start; its runs must not go without one.
-    code = (
-        "import gc\n"
-        "from jupyter_env_manager.grid.distributed_import import import_distributed\n"
-        "gc.disable()\n"
-        "import_distributed(lean=True)\n"
-        "from distributed import Client\n"
-        "submit = Client.__dict__['submit']\n"
-        "listed = any(o is submit for o in gc.get_objects())\n"
-        "print(gc.isenabled(), gc.get_freeze_count() > 50_000, listed)\n"
+    printed = fresh_python(
+        "import gc",
+        "gc.disable()",
+        "import_distributed(lean=True)",
+        "from distributed import Client",
+        "submit = Client.__dict__['submit']",
+        "listed = any(o is submit for o in gc.get_objects())",
+        "print(gc.isenabled(), gc.get_freeze_count() > 50_000, listed)",
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
     # On, tens of thousands frozen, distributed's among them (collections skip them).
-    assert done.stdout.strip() == "True True False"
+    assert printed == "True True False"
