@@ -216,15 +216,18 @@ def run(args: argparse.Namespace) -> int:
     # Until distributed is imported, which freezes what exists and turns it back on
     # (grid/distributed_import.py): collections would only walk the imports' objects.
     gc.disable()
-    if not _prestart_kernel(args):
-        return _run(args)
-    from ..grid.worker import close_pool
-
     try:
-        return _run(args)
+        if not _prestart_kernel(args):
+            return _run(args)
+        from ..grid.worker import close_pool
+
+        try:
+            return _run(args)
+        finally:
+            # A refused grid never reaches the runner, which closes what the grid used.
+            close_pool(None)
     finally:
-        # A refused grid never reaches the runner, which closes what the grid used.
-        close_pool(None)
+        gc.enable()  # nor the import that turns the collector back on
 
 
 def _run(args: argparse.Namespace) -> int:

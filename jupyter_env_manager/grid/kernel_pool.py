@@ -12,10 +12,11 @@ imported ipykernel (`kernels/forking.py`): a start then costs a fraction of the 
 which is what bounds a grid of short runs on few cores. `fork=False` launches
 each kernel as a new process.
 
-Parallel starts race for TCP ports (jupyter_client picks free ports, then the
-kernel binds them; another process can take one in between), so a failed start is
-retried with a fresh set of ports. A spare nobody takes is killed after
-`idle_timeout`, so an idle worker does not hold kernels forever.
+Forked kernels listen on Unix sockets in a private folder (`kernel_sockets.py`).
+Launched kernels use TCP, and parallel starts race for its ports (jupyter_client
+picks free ports, then the kernel binds them; another process can take one in
+between), so a failed start is retried with a fresh set of ports. A spare nobody
+takes is killed after `idle_timeout`, so an idle worker does not hold kernels forever.
 
 All methods run on one asyncio loop (the worker's execution loop).
 """
@@ -44,6 +45,7 @@ from ..kernels.forking import (
 )
 from .errors import KernelNotFound
 from .handshake import WELCOME_WAIT, Greeting, adopt, handshake, welcomed
+from .kernel_sockets import SocketFolder
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +57,20 @@ _RECONNECT_MAX_MS = 200
 PoolKey = tuple[str, str, bool]
 
 
+def _forks(km: AsyncKernelManager) -> bool:
+    """The kernel's spec names the forking provisioner: an ipykernel, forked from a
+    template (or launched by it where the template cannot fork)."""
+    spec = km.kernel_spec
+    provisioner = (spec.metadata.get("kernel_provisioner") or {}) if spec is not None else {}
+    return provisioner.get("provisioner_name") == FORKING_PROVISIONER
+
+
 def _launch_arguments(km: AsyncKernelManager) -> list[str]:
     """Launched ipykernels keep no IPython history on disk, as forked ones do (the
     template sees to those, see kernels/fork_template.py): a grid's runs are not the
     user's session."""
     spec = km.kernel_spec
-    if spec is None or split_kernel_command(spec.argv) is None:
-        return []
-    provisioner = spec.metadata.get("kernel_provisioner") or {}
-    if provisioner.get("provisioner_name") == FORKING_PROVISIONER:
+    if spec is None or split_kernel_command(spec.argv) is None or _forks(km):
         return []
     return ["--HistoryManager.enabled=False"]
 
@@ -204,6 +211,8 @@ class KernelPool:
         #: a kernel manager's own context starts an I/O thread per kernel, which cost
         #: CPU for every run and grew the process's memory over long grids.
         self._context: zmq.asyncio.Context | None = None
+        #: The forked kernels' socket files (grid/kernel_sockets.py).
+        self._sockets = SocketFolder()
 
     def spec_manager(self, fork: bool) -> KernelSpecManager:
         if self._ksm is None:
@@ -233,6 +242,11 @@ class KernelPool:
             kernel_spec_manager=self.spec_manager(fork),
             context=self._context,
         )
+        # Before anything reads the connection traits (their defaults follow transport).
+        prefix = self._sockets.prefix() if _forks(km) else None
+        if prefix is not None:
+            km.transport = "ipc"
+            km.ip = prefix
         started = time.monotonic()
         # The kernel's own stderr only carries startup warnings; run output goes over iopub.
         await km.start_kernel(
@@ -401,9 +415,11 @@ class KernelPool:
             self._idle_timers.clear()
         if self._closing:
             await asyncio.gather(*list(self._closing), return_exceptions=True)
-        if self._context is not None and not keep_warm and not self._spares:
-            self._context.destroy(linger=0)
-            self._context = None
+        if not keep_warm and not self._spares:
+            if self._context is not None:
+                self._context.destroy(linger=0)
+                self._context = None
+            self._sockets.remove()
         if self._forked and not keep_warm:
             self._forked = False
             self._greetings.clear()  # a later template may get an earlier one's pid
