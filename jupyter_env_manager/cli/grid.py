@@ -227,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
             # A refused grid never reaches the runner, which closes what the grid used.
             close_pool(None)
     finally:
-        gc.enable()  # nor the import that turns the collector back on
+        gc.enable()  # a refused grid never reaches the import that does it
 
 
 def _run(args: argparse.Namespace) -> int:
