@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,6 +32,16 @@ def make_notebook(tmp_path: Path) -> MakeNotebook:
         return write_notebook(tmp_path / name, parameters, *cells)
 
     return make
+
+
+@pytest.fixture
+def short_tmp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A temporary folder with a path short enough for socket names (pytest's own can
+    be too deep, as in CI), made the process's temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="jks-", dir="/tmp"))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -14,15 +14,12 @@ import pytest
 from jupyter_env_manager.grid.kernel_sockets import SocketFolder
 
 
-def test_a_new_pool_removes_the_folders_of_pools_that_are_gone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+def test_a_new_pool_removes_the_folders_of_pools_that_are_gone(short_tmp: Path) -> None:
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
-    orphan = tmp_path / f"jem-kernels-{ended.pid}-abc123"
-    alive = tmp_path / f"jem-kernels-{os.getppid()}-def456"
-    other = tmp_path / "jem-kernels-notes"
+    orphan = short_tmp / f"jem-kernels-{ended.pid}-abc123"
+    alive = short_tmp / f"jem-kernels-{os.getppid()}-def456"
+    other = short_tmp / "jem-kernels-notes"
     for folder in (orphan, alive, other):
         folder.mkdir()
         (folder / "0-1").write_text("")
@@ -31,7 +28,7 @@ def test_a_new_pool_removes_the_folders_of_pools_that_are_gone(
     prefix = sockets.prefix()
     assert prefix is not None
     folder = Path(prefix).parent
-    assert folder.parent == tmp_path and folder.name.startswith(f"jem-kernels-{os.getpid()}-")
+    assert folder.parent == short_tmp and folder.name.startswith(f"jem-kernels-{os.getpid()}-")
     assert folder.stat().st_mode & 0o777 == 0o700
     assert sockets.prefix() != prefix  # one prefix per kernel
     assert not orphan.exists()
