@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -206,9 +207,19 @@ def _prestart_kernel(args: argparse.Namespace) -> bool:
         return False
     if args.worker_processes or not args.fork_kernels:
         return False
+    kernel_name = args.kernel or "python3"
+    if kernel_name == "python3" and sys.executable:
+        # A template boots for a quarter of a second, and the kernel pool's imports
+        # (jupyter_client, nbclient) take as long again before it could spawn one: the
+        # first runs waited for it. python3 is nearly always this interpreter's own
+        # kernel in this environment, whose template can be spawned now. A kernel
+        # found to be another leaves this one unused until the grid's end.
+        from ..kernels.templates import spawn_template
+
+        spawn_template([sys.executable], dict(os.environ))
     from ..grid.worker import prestart_kernel
 
-    prestart_kernel(args.kernel or "python3", args.notebook)
+    prestart_kernel(kernel_name, args.notebook)
     return True
 
 

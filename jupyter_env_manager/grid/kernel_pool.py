@@ -37,12 +37,8 @@ from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
 from ..kernels.forking import PROVISIONER_NAME as FORKING_PROVISIONER
-from ..kernels.forking import (
-    ForkedKernelProcess,
-    ForkingSpecManager,
-    close_templates,
-    split_kernel_command,
-)
+from ..kernels.forking import ForkingSpecManager, split_kernel_command
+from ..kernels.templates import ForkedKernelProcess, close_templates
 from .errors import KernelNotFound
 from .handshake import WELCOME_WAIT, Greeting, adopt, handshake, welcomed
 from .kernel_sockets import SocketFolder

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..kernels.forking import on_template_spawn
+from ..kernels.templates import on_template_request
 from .errors import FingerprintMismatch
 from .execute import execute_notebook, notebook_from_text, notebook_to_text
 from .fingerprint import check_fingerprint, compute_fingerprint
@@ -418,35 +418,33 @@ def begin_grid(
     return True
 
 
-#: Seconds `prestart_kernel` waits at most for its template process to be spawned.
+#: Seconds `prestart_kernel` waits at most for its start to reach the template.
 PRESTART_WAIT = 0.5
 
 
 def prestart_kernel(kernel_name: str, notebook: str | Path) -> None:
-    """Start one kernel, and so its template, for a grid not planned yet; returns once
-    the template process is spawned (not ready).
+    """Start one kernel for a grid not planned yet; returns once the start has its
+    template process (spawned, not necessarily ready).
 
-    A template boots for a third of a second; started by `begin_grid`, after the
-    coordinator's imports and plan, it was the last thing the first run waited for.
     The kernel is a spare like those `begin_grid` starts (same kernel name, folder and
     forking), so the grid's first run takes it; a grid refused or planned for another
     kernel leaves it to `close_pool`."""
     rt = runtime()
     cwd = _usable_cwd(notebook_folder(notebook))
-    # Until the template process exists, the caller waits: the start's preparation
-    # (spec lookup, provisioner, ports) would otherwise share the GIL with the caller's
-    # imports and spawn the template a tenth of a second later.
-    launched = threading.Event()
-    stop_listening = on_template_spawn(launched.set)
+    # Until then the caller waits: the start's preparation (spec lookup, provisioner,
+    # ports) would otherwise share the GIL with the caller's imports, and reach a
+    # template that is not spawned yet a tenth of a second later.
+    reached = threading.Event()
+    stop_listening = on_template_request(reached.set)
 
     def reserve() -> None:
         for task in rt.pool.reserve(kernel_name, cwd):
             # A kernel that needs no template (or cannot have one) ends the wait too.
-            task.add_done_callback(lambda _: launched.set())
+            task.add_done_callback(lambda _: reached.set())
 
     try:
         rt.loop.call_soon_threadsafe(reserve)
-        launched.wait(PRESTART_WAIT)
+        reached.wait(PRESTART_WAIT)
     finally:
         stop_listening()
 

@@ -13,14 +13,14 @@ import psutil
 from jupyter_env_manager.grid.plan import plan_grid
 from jupyter_env_manager.grid.runner import GridEvent, GridSearch
 from jupyter_env_manager.grid.warm_cluster import WarmCluster
-from jupyter_env_manager.kernels import forking
+from jupyter_env_manager.kernels import templates
 
 # A run that saw another run's state would report it: `seen` is 0 only in a fresh kernel.
 PROBE = "import os\nseen = globals().get('left_behind', 0)\nleft_behind = x\npid = os.getpid()"
 
 
 def template_pids() -> set[int]:
-    return {t.pid for t in forking._templates.values() if t.alive}
+    return {t.pid for t in templates._templates.values() if t.alive}
 
 
 async def run_grid(notebook: Path, out: Path, warm: WarmCluster, pids: list[int]) -> list:

@@ -22,14 +22,8 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
 from jupyter_env_manager.grid.kernel_pool import KernelPool, PooledKernel, shell_reply
-from jupyter_env_manager.kernels import forking
-from jupyter_env_manager.kernels.forking import (
-    PROVISIONER_NAME,
-    TemplateUnavailable,
-    forking_spec,
-    split_kernel_command,
-    template_for,
-)
+from jupyter_env_manager.kernels import templates
+from jupyter_env_manager.kernels.forking import PROVISIONER_NAME, forking_spec, split_kernel_command
 from jupyter_env_manager.kernels.spec_manager import EnvKernelSpecManager
 
 from .conftest import KernelDirs, alive, make_venv
@@ -210,7 +204,7 @@ async def test_kernels_exit_when_their_template_ends(
     pool = make_pool(kernel_dirs)
     kernel = await pool.acquire(conda_kernel_name(kernel_dirs), str(tmp_path))
     assert kernel.pid is not None
-    await asyncio.to_thread(forking.close_templates)
+    await asyncio.to_thread(templates.close_templates)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
@@ -222,36 +216,6 @@ async def test_kernels_exit_when_their_template_ends(
         pytest.fail("the kernel outlived its template")
     kernel.kc.stop_channels()
     await pool.close()
-
-
-def test_interpreter_without_ipykernel_is_refused_once(tmp_path: Path) -> None:
-    make_venv(tmp_path / "bare", ipykernel=False)
-    interpreter = [str(tmp_path / "bare" / "bin" / "python")]
-    env = {"PATH": os.environ["PATH"]}
-    with pytest.raises(TemplateUnavailable, match="ipykernel is not importable"):
-        template_for(interpreter, env)
-    # Remembered, not started again: with the interpreter gone a new start would fail
-    # another way.
-    (tmp_path / "bare" / "bin" / "python").unlink()
-    with pytest.raises(TemplateUnavailable, match="ipykernel is not importable"):
-        template_for(interpreter, env)
-    forking.close_templates()
-
-
-def test_spawn_listeners_hear_of_a_template_before_it_is_ready() -> None:
-    interpreter, env = [sys.executable], dict(os.environ)
-    heard: list[int] = []
-    stop_listening = forking.on_template_spawn(lambda: heard.append(len(forking._templates)))
-    try:
-        template_for(interpreter, env)
-    finally:
-        stop_listening()
-    assert heard == [0]  # spawned, not yet ready (kept only once ready)
-    assert len(forking._templates) == 1
-    forking.close_templates()
-    template_for(interpreter, env)  # a listener removed hears no later spawn
-    assert heard == [0]
-    forking.close_templates()
 
 
 @pytest.mark.parametrize(
