@@ -8,6 +8,9 @@ little of what it loads:
   zeroing them (`distributed.protocol.utils.host_array`); a grid's messages are a
   notebook and a few metrics, so a zeroed `bytearray` costs nothing measurable.
   numpy's serializers register lazily, on the first array sent, and import it then.
+- jinja2 (0.02 s): dask imports it for the HTML views of clusters, clients and
+  futures (`_repr_html_`), which only a notebook shows; without it those views raise
+  ImportError, in this process only.
 - Dask's YAML defaults are parsed by PyYAML's pure-Python loader; libyaml's parser
   builds the same values (the constructor is shared) in a tenth of the time.
 
@@ -18,9 +21,9 @@ little of what it loads:
   freezes every object made so far (`gc.freeze()`: they live as long as the process,
   and later collections skip them) and turns the collector back on for the runs.
 
-The first two hold only while `distributed` is first imported, and only when asked
-(`lean`): numpy stays importable afterwards, a process that already holds it imports
-distributed unchanged, and PyYAML's `safe_load` is given back. The CLI asks; a server
+The first three hold only while `distributed` is first imported, and only when asked
+(`lean`): numpy and jinja2 stay importable afterwards, a process that already holds
+distributed imports nothing, and PyYAML's `safe_load` is given back. The CLI asks; a server
 or a notebook does not, as another of its threads could import numpy in that window
 and fail, and freezing would keep a long-lived process's garbage for good.
 """
@@ -33,10 +36,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-#: Optional imports of distributed that a grid's coordinator never uses. (Not jinja2,
-#: optional to dask too: without it, showing a cluster or client in a notebook fails
-#: for the rest of the process.)
-UNUSED_OPTIONAL_MODULES = ("numpy",)
+#: Optional imports of distributed that a grid's coordinator never uses.
+UNUSED_OPTIONAL_MODULES = ("numpy", "jinja2")
 
 
 def import_distributed(*, lean: bool = False) -> None:

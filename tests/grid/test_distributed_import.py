@@ -1,4 +1,4 @@
-"""The CLI's coordinator imports distributed without numpy, and loses nothing by it."""
+"""The CLI's coordinator imports distributed without numpy or jinja2, and loses nothing by it."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ async def doubled(processes):
 if __name__ == "__main__":
     import_distributed(lean=True)
     config = sys.modules["distributed.config"]
-    print("numpy" in sys.modules, yaml.safe_load is pure)
+    print("numpy" in sys.modules, "jinja2" in sys.modules, yaml.safe_load is pure)
+    import jinja2
     with open(config.fn) as defaults:
         print(config.defaults == pure(defaults))
     for processes in (False, True):
@@ -41,7 +42,8 @@ def test_numpy_is_left_out_of_the_import_and_arrays_still_travel(tmp_path: Path)
     assert done.returncode == 0, done.stderr
     expected = str(sum(range(200_000)) * 2)
     assert done.stdout.split("\n")[:4] == [
-        "False True",  # numpy not imported; PyYAML's safe_load given back
+        "False False True",  # numpy, jinja2 not imported (and importable after); PyYAML's
+        # safe_load given back
         "True",  # distributed's YAML defaults as the pure loader reads them
         f"{expected} int64",  # an array to and from an in-process worker
         f"{expected} int64",  # and a worker process
