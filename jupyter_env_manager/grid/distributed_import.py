@@ -23,9 +23,9 @@ little of what it loads:
 
 The first three hold only while `distributed` is first imported, and only when asked
 (`lean`): numpy and jinja2 stay importable afterwards, a process that already holds
-distributed imports nothing, and PyYAML's `safe_load` is given back. The CLI asks; a server
-or a notebook does not, as another of its threads could import numpy in that window
-and fail, and freezing would keep a long-lived process's garbage for good.
+distributed imports nothing, and PyYAML's `safe_load` is given back. The CLI asks; a
+server or a notebook does not, as another of its threads could import numpy in that
+window and fail, and freezing would keep a long-lived process's garbage for good.
 """
 
 from __future__ import annotations
