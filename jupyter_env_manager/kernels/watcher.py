@@ -11,6 +11,10 @@ thread), and when what it found differs the watcher
   the kernel specs (no browser polls);
 - on the "kernelspec-files" route, rewrites the kernelspec files another kernel
   spec manager reads.
+
+The looks run in a thread of the watcher's own: on asyncio's default executor they
+would queue behind whatever else the server hands it (size reports, history, index
+downloads), and a change would go unannounced for as long as those take.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import registration
@@ -48,6 +53,7 @@ class EnvironmentWatcher:
         self._seen_kernels: dict[str, EnvKernel] | None = None
         self._state: _State | None = None
         self._task: asyncio.Task[None] | None = None
+        self._thread: ThreadPoolExecutor | None = None
 
     def _look(self) -> list[str]:
         """One look (in a thread): the kinds of change since the last one."""
@@ -95,24 +101,31 @@ class EnvironmentWatcher:
     def look_now(self) -> list[str]:
         """One look in the calling thread, emitting what changed (tests and start-up)."""
         changes = self._look()
-        for change in changes:
-            self.emit({"change": change})
+        self._announce(changes)
         return changes
 
-    async def _loop(self) -> None:
+    def _announce(self, changes: list[str]) -> None:
+        for change in changes:
+            try:
+                self.emit({"change": change})
+            except Exception:  # one event that could not go out must not end the watching
+                self.log.warning("Could not announce a %r change", change, exc_info=True)
+
+    async def _loop(self, thread: ThreadPoolExecutor) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             try:
-                changes = await asyncio.to_thread(self._look)
+                changes = await loop.run_in_executor(thread, self._look)
             except Exception:  # a bad env must not stop the watching
                 self.log.warning("Looking for environment changes failed", exc_info=True)
                 changes = []
-            for change in changes:
-                self.emit({"change": change})
+            self._announce(changes)
             await asyncio.sleep(self.interval)
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.get_event_loop().create_task(self._loop())
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="environment-watcher")
+            self._task = asyncio.get_event_loop().create_task(self._loop(self._thread))
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -122,3 +135,6 @@ class EnvironmentWatcher:
             except asyncio.CancelledError:
                 pass
             self._task = None
+        if self._thread is not None:
+            self._thread.shutdown(wait=False)
+            self._thread = None
