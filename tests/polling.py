@@ -22,12 +22,17 @@ async def eventually(probe: Callable[[], Awaitable[object]]) -> bool:
         await asyncio.sleep(0.1)
 
 
-async def watcher_has_looked(jp_serverapp) -> bool:  # type: ignore[no-untyped-def]
-    """Wait for the watcher's first look, which later ones are compared with: a change
+async def has_looked(watcher) -> bool:  # type: ignore[no-untyped-def]
+    """Wait for a watcher's first look, which later ones are compared with: a change
     made before it is the starting state, not an event."""
-    (app,) = jp_serverapp.extension_manager.extension_apps["jupyter_env_manager"]
 
     async def looked() -> bool:
-        return app.watcher.has_looked
+        return watcher.has_looked
 
     return await eventually(looked)
+
+
+async def watcher_has_looked(jp_serverapp) -> bool:  # type: ignore[no-untyped-def]
+    """Wait for the test server's watcher's first look."""
+    (app,) = jp_serverapp.extension_manager.extension_apps["jupyter_env_manager"]
+    return await has_looked(app.watcher)

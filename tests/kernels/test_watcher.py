@@ -12,7 +12,7 @@ from jupyter_env_manager.kernels.watcher import (
     CHANGE_KERNELS,
     EnvironmentWatcher,
 )
-from tests.polling import HUNG_TEST_SECONDS, eventually
+from tests.polling import HUNG_TEST_SECONDS, has_looked
 
 from .fake_envs import fake_conda_env
 from .test_spec_manager import manager, tree  # noqa: F401 (tree is a fixture)
@@ -20,11 +20,7 @@ from .test_spec_manager import manager, tree  # noqa: F401 (tree is a fixture)
 
 async def started(watcher: EnvironmentWatcher) -> None:
     watcher.start()
-
-    async def looked() -> bool:
-        return watcher.has_looked
-
-    assert await eventually(looked)
+    assert await has_looked(watcher)
 
 
 def make_env(tree, name: str) -> None:  # noqa: F811
