@@ -7,6 +7,7 @@ beta 1.5 (alpha>=2.0), gamma 0.1 (alpha<2), delta-tools 3.2.1.
 from __future__ import annotations
 
 import asyncio
+import platform
 import subprocess
 from pathlib import Path
 
@@ -341,6 +342,26 @@ async def test_lock_round_trip_with_wheelhouse_hashes(
     with pytest.raises(EnvManagerError, match="(?i)hash"):
         await uv_engine.create_from_lock(broken, tampered)
     assert not broken.exists()
+
+
+async def test_this_python_serves_its_version_when_it_is_not_on_path(
+    uv_engine: UvEngine, made: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server started as `venv/bin/jupyter lab`, never activated, has its Python off
+    PATH: a lock recording that Python's version, or a spec asking for it, still gets
+    a venv (uv's own search found no interpreter and refused)."""
+    lock = await uv_engine.export(env_at(made), "lock")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-pythons-here"))
+    for name in ("VIRTUAL_ENV", "CONDA_PREFIX", "UV_PYTHON"):
+        monkeypatch.delenv(name, raising=False)
+    from_lock, from_spec = tmp_path / "from-lock", tmp_path / "from-spec"
+    await uv_engine.create_from_lock(from_lock, lock)
+    await uv_engine.create(from_spec, EnvSpec(python=CURRENT_PYTHON, pip=["alpha"]))
+    version = "import platform; print(platform.python_version())"
+    assert run_in(from_lock, version) == run_in(from_spec, version) == platform.python_version()
+    assert versions(await uv_engine.list_packages(env_at(from_lock))) == versions(
+        await uv_engine.list_packages(env_at(made))
+    )
 
 
 async def test_lock_hashes_from_an_index(local_index, uv_cache: Path, tmp_path: Path) -> None:

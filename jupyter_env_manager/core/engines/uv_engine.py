@@ -29,6 +29,7 @@ from ..models import ChangePlan, Package, ProgressCallback
 from ..network_errors import failed_url, layers, network_reason
 from ..site_packages import normalize_name
 from ..subprocess_runner import CommandResult, run_command
+from .python_request import own_interpreter_serves
 from .venv_base import InstallOptions, VenvEngineBase, plan_from_versions
 
 _UV_CHANGE_RE = re.compile(r"^\s*([+\-~])\s+([A-Za-z0-9._-]+)(?:\[[^\]]*\])?\s*(?:==|@)\s*(\S+)")
@@ -113,7 +114,7 @@ class UvEngine(VenvEngineBase):
             "--no-python-downloads",
             "--no-config",
             "--python",
-            python or sys.executable,
+            sys.executable if own_interpreter_serves(python) else python,
             prefix,
         )
         result = await self._run(argv, "create", progress)

@@ -17,8 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from ..errors import (
     ChannelUnreachable,
@@ -32,6 +31,7 @@ from ..network_errors import network_reason
 from ..site_packages import normalize_name
 from ..subprocess_runner import CommandResult, run_command
 from .pypi_index import DEFAULT_INDEX_URL
+from .python_request import own_interpreter_serves, version_satisfies
 from .venv_base import InstallOptions, VenvEngineBase, plan_from_versions
 from .venv_state import requirement_name
 
@@ -91,17 +91,8 @@ class VenvPipEngine(VenvEngineBase):
                 found.append(path)
         return found
 
-    @staticmethod
-    def _matches(request: str, version: str) -> bool:
-        if re.fullmatch(r"\d+(\.\d+){0,2}", request):
-            return version == request or version.startswith(request + ".")
-        try:
-            return Version(version) in SpecifierSet(request)
-        except (InvalidSpecifier, InvalidVersion):
-            return False
-
     async def _find_python(self, request: str | None) -> str:
-        if request is None:
+        if own_interpreter_serves(request):
             return sys.executable
         if os.path.isabs(request):
             return request
@@ -110,7 +101,7 @@ class VenvPipEngine(VenvEngineBase):
             version = await self._probe(candidate)
             if version is None:
                 continue
-            if self._matches(request, version):
+            if version_satisfies(request, version):
                 return candidate
             found.setdefault(version, candidate)
         shown = ", ".join(sorted(found, key=Version)) or "none"
