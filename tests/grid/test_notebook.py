@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import warnings
 
 import nbformat
 import pytest
@@ -14,6 +16,7 @@ from jupyter_env_manager.grid.notebook import (
     inject_parameters,
     inspect_notebook,
     notebook_hash,
+    read_notebook,
 )
 
 PARAMS = """\
@@ -65,6 +68,33 @@ def test_unreadable_notebooks(tmp_path):
     bad.write_text("not json")
     with pytest.raises(NotebookError, match="Cannot read"):
         inspect_notebook(bad)
+
+
+def test_a_notebook_reads_as_nbformat_reads_it(tmp_path, caplog):
+    """Cell ids mended, older formats upgraded, and a schema error logged, not raised."""
+    cell = {"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": [],
+            "execution_count": None}  # fmt: skip
+    cases = {
+        "repeated-ids": {"cells": [dict(cell, id="a"), dict(cell, id="a")], "metadata": {},
+                         "nbformat": 4, "nbformat_minor": 5},
+        "version-3": {"worksheets": [{"cells": [{"cell_type": "code", "input": "x = 1",
+                      "outputs": [], "language": "python", "metadata": {}}]}],
+                      "metadata": {}, "nbformat": 3, "nbformat_minor": 0},
+        "stray-key": {"cells": [dict(cell, id="a", stray=1)], "metadata": {},
+                      "nbformat": 4, "nbformat_minor": 5},
+    }  # fmt: skip
+    for name, content in cases.items():
+        path = tmp_path / f"{name}.ipynb"
+        path.write_text(json.dumps(content))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat warns of the ids it mends
+            theirs, ours = nbformat.read(path, as_version=4), read_notebook(path)
+        assert (ours.nbformat, ours.nbformat_minor) == (theirs.nbformat, theirs.nbformat_minor)
+        assert [c.source for c in ours.cells] == [c.source for c in theirs.cells]
+        assert len({c.id for c in ours.cells}) == len(ours.cells)
+    ours_logged = [r for r in caplog.records if r.name == "jupyter_env_manager.grid.notebook"]
+    invalid = [r.getMessage() for r in ours_logged]
+    assert len(invalid) == 1 and "('stray' was unexpected)" in invalid[0]
 
 
 def test_hash_follows_code_not_outputs(make_notebook):
