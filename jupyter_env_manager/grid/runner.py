@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from ..notebooks.pin import GRID_PIN_FILE, with_pin
 from .distributed_import import import_distributed
 from .errors import InvalidGrid
+from .execute import notebook_to_text
 from .notebook import notebook_hash as compute_notebook_hash
 from .notebook import read_notebook
 from .plan import GridPlan
@@ -238,15 +239,13 @@ class GridSearch:
             self._consumer.cancel()
 
     def _notebook_text(self) -> str:
-        import nbformat
-
         nb = read_notebook(self.record.notebook)
         if compute_notebook_hash(nb) != self.record.notebook_hash:
             raise InvalidGrid(
                 f"{self.record.notebook} changed since grid {self.grid_id} was planned; its "
                 "results would not be comparable. Start a new grid (another --out)."
             )
-        return nbformat.writes(nb)
+        return notebook_to_text(nb)  # checked as it was read
 
     def _request(self, run: dict[str, Any], attempt: int) -> RunRequest:
         plan = self.plan
