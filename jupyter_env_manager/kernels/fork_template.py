@@ -6,8 +6,8 @@ standard library and ipykernel (never this package) and must stay valid on old
 Pythons. `-c` rather than a script path keeps this package's folder off the
 kernels' `sys.path`.
 
-Why: a kernel start spends most of its CPU importing ipykernel, IPython, zmq,
-tornado and debugpy. The template imports them once; each kernel is then a
+Why: a kernel start spends most of its CPU importing ipykernel, IPython, zmq and
+tornado. The template imports them once; each kernel is then a
 `fork()` of it that only runs `IPKernelApp` (sockets, shell, history), so it is
 ready in a fraction of the time. No user code ever runs in the template, so every
 forked kernel starts with the state a freshly launched one has. The template
@@ -26,6 +26,12 @@ its kernel object. Config files therefore run in the template,
 with the template's working directory (the home folder), not the notebook's. The
 ready message lists the config files it read or looked for, with their modification
 times, so the owner replaces a template whose configuration changed.
+
+Forked kernels have no debugger: while the template imports, ipykernel's debugger
+finds no debugpy (whose imports were a fifth of the template's boot), so their
+kernel_info lists no debugger. Their only client, the grid pool's, never debugs.
+Their code still imports debugpy, and finds `PYDEVD_USE_FRAME_EVAL` set as importing
+it sets it in a launched kernel.
 
 Forked kernels keep no IPython history on disk (`HistoryManager.enabled = False`;
 `In`, `_ih` and `%history` of the run itself still work): each kernel otherwise opens
@@ -66,7 +72,7 @@ NO_HISTORY = "--HistoryManager.enabled=False"
 EXIT_CODES_KEPT = 1024
 
 # The modules an ipykernel start imports beyond `ipykernel.kernelapp` (IPython's
-# shell, the debugger and its debugpy, history's sqlite3), measured on ipykernel 7;
+# shell, the debugger, history's sqlite3), measured on ipykernel 7;
 # the last ones are what a forked kernel still imported (a quarter of its start).
 PRELOAD = (
     "ipykernel.kernelapp",
@@ -326,18 +332,27 @@ def main():
     # As ipykernel_launcher does: imports must not resolve against the cwd.
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
-    import importlib
+    import importlib.util
 
     environ_before = dict(os.environ)
     reason = ""
     module = None
-    for name in PRELOAD:
-        try:
-            loaded = importlib.import_module(name)
-        except ImportError:
-            continue
-        if name == "ipykernel.kernelapp":
-            module = loaded
+    # ipykernel's debugger sees no debugpy, so the template skips its imports; the
+    # kernels' code can still import debugpy (the block ends with the preload).
+    sys.modules["debugpy"] = None
+    try:
+        for name in PRELOAD:
+            try:
+                loaded = importlib.import_module(name)
+            except ImportError:
+                continue
+            if name == "ipykernel.kernelapp":
+                module = loaded
+    finally:
+        del sys.modules["debugpy"]
+    if importlib.util.find_spec("debugpy") is not None:
+        # What importing debugpy sets, and so what a launched kernel's code sees.
+        os.environ.setdefault("PYDEVD_USE_FRAME_EVAL", "NO")
     configured = None
     shell_built = False
     if module is not None:

@@ -52,6 +52,8 @@ PROBE = {
     "encoding": "get_ipython().stdin_encoding",
     "hidden": "sorted(get_ipython().user_ns_hidden)",
     "magics": "sorted(get_ipython().magics_manager.magics['line'])",
+    # The template hides debugpy from ipykernel's debugger only, never from user code.
+    "debugpy": "__import__('debugpy').__name__",
 }
 
 
@@ -109,6 +111,10 @@ async def test_forked_kernel_sees_what_a_launched_kernel_sees(
     assert seen_forked["environ"]["CONDA_PREFIX"] == str(conda_env.prefix)
     assert seen_forked["environ"]["ACTIVATOR_TEST_HOME"] == f"{conda_env.prefix}/share/activator"
     assert seen_forked["helper"] == 42  # the notebook's folder is importable
+    # The one difference: no debugger for the pool's client, which never debugs.
+    features = {k: kernel.info.get("supported_features", []) for k, kernel in
+                {"launched": launched, "forked": forked}.items()}  # fmt: skip
+    assert "debugger" in features["launched"] and "debugger" not in features["forked"]
 
 
 async def test_forked_kernels_start_fresh(kernel_dirs: KernelDirs, conda_env, tmp_path) -> None:
