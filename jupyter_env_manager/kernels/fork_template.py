@@ -338,8 +338,11 @@ def main():
     reason = ""
     module = None
     # ipykernel's debugger sees no debugpy, so the template skips its imports; the
-    # kernels' code can still import debugpy (the block ends with the preload).
-    sys.modules["debugpy"] = None
+    # kernels' code can still import debugpy (the block ends with the preload). One
+    # imported already (a .pth file, say) stays.
+    hide_debugpy = "debugpy" not in sys.modules
+    if hide_debugpy:
+        sys.modules["debugpy"] = None
     try:
         for name in PRELOAD:
             try:
@@ -349,7 +352,8 @@ def main():
             if name == "ipykernel.kernelapp":
                 module = loaded
     finally:
-        del sys.modules["debugpy"]
+        if hide_debugpy and sys.modules.get("debugpy", False) is None:
+            del sys.modules["debugpy"]
     if importlib.util.find_spec("debugpy") is not None:
         # What importing debugpy sets, and so what a launched kernel's code sees.
         os.environ.setdefault("PYDEVD_USE_FRAME_EVAL", "NO")
