@@ -9,8 +9,8 @@ where a search would not find it.
 
 from __future__ import annotations
 
-import platform
 import re
+import sys
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -27,6 +27,12 @@ def version_satisfies(request: str, version: str) -> bool:
         return False
 
 
+def own_version() -> str:
+    """This interpreter's version as a probe of another one reads it ("3.13.0" for a
+    3.13.0rc1 too), so both are matched alike."""
+    return ".".join(str(part) for part in sys.version_info[:3])
+
+
 def own_interpreter_serves(request: str | None) -> bool:
     """True when this process's interpreter satisfies `request` (None asks for it)."""
-    return request is None or version_satisfies(request, platform.python_version())
+    return request is None or version_satisfies(request, own_version())

@@ -31,7 +31,7 @@ from ..network_errors import network_reason
 from ..site_packages import normalize_name
 from ..subprocess_runner import CommandResult, run_command
 from .pypi_index import DEFAULT_INDEX_URL
-from .python_request import own_interpreter_serves, version_satisfies
+from .python_request import own_interpreter_serves, own_version, version_satisfies
 from .venv_base import InstallOptions, VenvEngineBase, plan_from_versions
 from .venv_state import requirement_name
 
@@ -69,6 +69,8 @@ class VenvPipEngine(VenvEngineBase):
     # ----------------------------------------------------------------- interpreters
 
     async def _probe(self, interpreter: str) -> str | None:
+        if interpreter == sys.executable:
+            return own_version()  # listed in a refusal's versions found; no process
         try:
             result = await run_command([interpreter, "-c", _PROBE], timeout=20)
         except (OSError, TimeoutError):
